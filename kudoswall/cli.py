@@ -1,0 +1,190 @@
+"""The command line: thin commands over the pipeline, and the one place errors become text."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .config import Config, load_config
+from .errors import ContentError, Problem, UsageError, format_problem
+
+REPORT_URL = "https://github.com/kudoswall/kudoswall/issues"
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def _print_problems(problems: Sequence[Problem], style: str = "text") -> None:
+    for problem in problems:
+        print(format_problem(problem, "github" if style == "github" else "text"), file=sys.stderr)
+
+
+def _summary_line(problems: Sequence[Problem]) -> str:
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return ", ".join(parts)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.source))
+
+
+def _progress_printer() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    started = time.perf_counter()
+
+    def show(done: int, total: int) -> None:
+        if time.perf_counter() - started > 1.0:
+            print(f"\rRendering {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import build_site
+
+    config = _config(args)
+    output = Path(args.output) if args.output else config.root / config.output_dir
+    progress = _progress_printer()
+    report = build_site(config, output, strict=args.strict, progress=progress)
+    if progress is not None:
+        print("\r\033[K", end="", file=sys.stderr)
+    _print_problems(report.warnings)
+    print(report.summary())
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .build import check_wall
+
+    config = _config(args)
+    loaded = check_wall(config, strict=args.strict)
+    _print_problems(loaded.problems, args.format)
+    suffix = f" ({_summary_line(loaded.problems)})" if loaded.problems else ""
+    print(f"OK: {len(loaded.wall.kudos):,} kudos from {len(loaded.wall.people):,} people{suffix}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(_config(args), host=args.host, port=args.port, open_browser=args.open, drafts=args.drafts)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .scaffold import init_wall
+
+    created = init_wall(Path(args.directory), title=args.title)
+    for path in created:
+        print(f"created {path}")
+    print(f"\nNext: cd {args.directory} && kudoswall serve")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import new_kudos
+
+    path = new_kudos(_config(args), args)
+    print(f"created {path}")
+    return EXIT_OK
+
+
+EXAMPLES = {
+    "build": "examples:\n  kudoswall build\n  kudoswall build --source path/to/wall --output public\n"
+             "  kudoswall build --strict            # warnings fail the build too",
+    "check": "examples:\n  kudoswall check\n  kudoswall check --strict\n  kudoswall check --format github   # annotations in GitHub Actions",
+    "serve": "examples:\n  kudoswall serve\n  kudoswall serve --port 8080 --open\n  kudoswall serve --drafts",
+    "init": "examples:\n  kudoswall init my-wall\n  kudoswall init . --title 'Team kudos'",
+    "new": "examples:\n  kudoswall new                      # asks for each field\n"
+           "  kudoswall new --from ada-okafor --to grace-lindqvist --relationship same-team \\\n"
+           "      --skills 'Go, Incident response' --body 'Grace turned our worst outage into our best runbook.'",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--source", "-s", default=".", metavar="DIR", help="the wall's folder (default: current folder)")
+    common.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    parser = argparse.ArgumentParser(
+        prog="kudoswall",
+        description="Turn a git repository of recommendations into a permanent static kudos wall.",
+        epilog="examples:\n  kudoswall init my-wall && cd my-wall\n  kudoswall new\n  kudoswall check\n"
+               "  kudoswall serve\n  kudoswall build\n\nRun 'kudoswall COMMAND --help' for each command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"kudoswall {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_text, description=help_text,
+                                  epilog=EXAMPLES[name], formatter_class=argparse.RawDescriptionHelpFormatter)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    build = command("build", "Build the static site.", cmd_build)
+    build.add_argument("--output", "-o", metavar="DIR", help="output folder (default: site/ in the wall)")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: cores)")
+
+    check = command("check", "Validate the wall without writing anything.", cmd_check)
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--format", choices=["text", "github"], default="text", help="how to print problems")
+
+    serve = command("serve", "Preview the wall locally, rebuilding on change.", cmd_serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", "-p", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--open", action="store_true", help="open the preview in a browser")
+    serve.add_argument("--drafts", action="store_true", help="also show kudos awaiting consent")
+
+    init = command("init", "Create a new wall with example content.", cmd_init)
+    init.add_argument("directory", metavar="DIR", help="folder for the new wall")
+    init.add_argument("--title", default="Kudos", help="the wall's title")
+
+    new = command("new", "Write a new kudos file (asks for anything not given).", cmd_new)
+    new.add_argument("--from", dest="from_handle", metavar="HANDLE", help="writer's handle")
+    new.add_argument("--to", dest="to_handle", metavar="HANDLE", help="recipient's handle")
+    new.add_argument("--relationship", metavar="KIND", help="how you worked together (see the README)")
+    new.add_argument("--date", metavar="YYYY-MM-DD", help="default: today")
+    new.add_argument("--skills", metavar="LIST", help="comma-separated skills you vouch for")
+    new.add_argument("--context", metavar="TEXT", help="company or project")
+    new.add_argument("--title", metavar="TEXT", help="optional headline")
+    new.add_argument("--role-from", metavar="TEXT", help="your position at the time")
+    new.add_argument("--role-to", metavar="TEXT", help="their position at the time")
+    new.add_argument("--body", metavar="TEXT", help="the recommendation (Markdown); '-' reads standard input")
+    new.add_argument("--no-input", action="store_true", help="never prompt; fail if something is missing")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except ContentError as exc:
+        _print_problems(exc.problems, getattr(args, "format", "text"))
+        print(f"kudoswall: {_summary_line(exc.problems)}; nothing was written", file=sys.stderr)
+        return EXIT_CONTENT
+    except UsageError as exc:
+        print(f"kudoswall: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nkudoswall: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place internal errors become a message
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(f"kudoswall: internal error: {type(exc).__name__}: {exc}\n"
+                  f"This is a bug in kudoswall {__version__}; please report it at {REPORT_URL} "
+                  "(run again with --debug for the traceback).", file=sys.stderr)
+        return 70

@@ -1,0 +1,92 @@
+"""The wall's typed configuration, read from kudoswall.yaml and checked by its JSON Schema.
+
+Unknown keys are errors (with the nearest valid key suggested), so a typo never silently turns
+an option off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import ContentError, Problem, SourcePos
+from .schema import validate_document
+from .sourcefile import SourceError, decode_source, parse_yaml
+
+CONFIG_FILE = "kudoswall.yaml"
+
+
+@dataclass(frozen=True)
+class MarkdownOptions:
+    allow_html: bool = False
+    link_schemes: tuple[str, ...] = ("http", "https", "mailto")
+    remote_images: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    title: str = "Kudos"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    theme: str = "default"
+    per_page: int = 20
+    repo_url: str | None = None
+    author: str | None = None
+    feed_limit: int = 50
+    excerpt_length: int = 240
+    max_file_size: int = 65536
+    max_body_length: int = 20000
+    content_dir: str = "content"
+    output_dir: str = "site"
+    markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+
+    @property
+    def content_path(self) -> Path:
+        return self.root / self.content_dir
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url, like '/kudos/'; pages under it link relatively."""
+        return urlsplit(self.base_url).path or "/"
+
+    def absolute_url(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def digest(self) -> str:
+        """Changes whenever an option that can affect output changes."""
+        options = asdict(self)
+        options["root"] = ""
+        return hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def load_config(root: Path) -> Config:
+    """Read `kudoswall.yaml` in `root`; a missing file means every default."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        raise ContentError(
+            [
+                Problem(
+                    SourcePos(CONFIG_FILE),
+                    f"no {CONFIG_FILE} in {root}",
+                    "run the command inside a wall, pass --source DIR, or create one with 'kudoswall init DIR'",
+                )
+            ]
+        )
+    try:
+        text = decode_source(CONFIG_FILE, path.read_bytes(), 1 << 20)
+        document = parse_yaml(CONFIG_FILE, text)
+    except SourceError as exc:
+        raise ContentError(exc.problems) from None
+    problems = validate_document("config", document)
+    if problems:
+        raise ContentError(problems)
+    values = dict(document.values)
+    markdown_values = values.pop("markdown", {}) or {}
+    if "link_schemes" in markdown_values:
+        markdown_values["link_schemes"] = tuple(markdown_values["link_schemes"])
+    return Config(root=root.resolve(), markdown=MarkdownOptions(**markdown_values), **values)

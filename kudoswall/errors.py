@@ -1,0 +1,120 @@
+"""Problems found in a wall, each tied to a place in a source file.
+
+Every module raises or records `Problem`s; only `format_problem` turns them into text, so the
+message format (and the GitHub annotation format) lives in one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourcePos:
+    """A place in a source file; line and column are 1-based, 0 means unknown."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.column:
+            return f"{self.path}:{self.line}:{self.column}"
+        if self.line:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    pos: SourcePos
+    message: str
+    hint: str = ""
+    severity: Severity = "error"
+
+
+class ContentError(Exception):
+    """Raised when a wall has errors; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem(s)")
+
+
+class UsageError(Exception):
+    """A mistake on the command line or in how a command was used (exit code 2)."""
+
+
+@dataclass
+class ProblemLog:
+    """Collects problems so that one run reports all of them together."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, pos: SourcePos, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(pos, message, hint, "error"))
+
+    def warning(self, pos: SourcePos, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(pos, message, hint, "warning"))
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_if_errors(self, strict: bool = False) -> None:
+        if self.errors or (strict and self.warnings):
+            raise ContentError(sorted_problems(self.problems))
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.pos, p.severity, p.message))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A hint naming the closest valid choice, or an empty string when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def format_problem(problem: Problem, style: Literal["text", "github"] = "text") -> str:
+    if style == "github":
+        return _format_github(problem)
+    label = "warning: " if problem.severity == "warning" else ""
+    hint = f" ({problem.hint})" if problem.hint else ""
+    return f"{problem.pos}: {label}{problem.message}{hint}"
+
+
+def _format_github(problem: Problem) -> str:
+    """A GitHub Actions workflow command, which shows as an annotation on the changed line."""
+
+    def escape_property(value: str) -> str:
+        return (
+            value.replace("%", "%25")
+            .replace("\r", "%0D")
+            .replace("\n", "%0A")
+            .replace(":", "%3A")
+            .replace(",", "%2C")
+        )
+
+    def escape_data(value: str) -> str:
+        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    parts = [f"file={escape_property(problem.pos.path)}"]
+    if problem.pos.line:
+        parts.append(f"line={problem.pos.line}")
+    if problem.pos.column:
+        parts.append(f"col={problem.pos.column}")
+    hint = f" ({problem.hint})" if problem.hint else ""
+    return f"::{problem.severity} {','.join(parts)}::{escape_data(problem.message + hint)}"

@@ -1,0 +1,211 @@
+"""Render: machine-readable outputs — Atom, JSON Feed 1.1, the kudos.json API, sitemap, robots.
+
+XML is built with ElementTree (which escapes by construction; namespaces are written as plain
+xmlns attributes so each document keeps a default namespace) after removing characters XML 1.0
+forbids; JSON with json.dumps. Feeds are bounded (`feed_limit`) so their size never grows with N.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .links import kudos_path, person_path, skill_path, wall_page_path
+from .models import Kudos, Person, Wall
+from .units import OutputUnit, fingerprint
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+API_VERSION = 1
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can carry: control characters (other than tab and newlines) removed."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+def _timestamp(kudos: Kudos) -> str:
+    return kudos.date.isoformat() + "T00:00:00Z"
+
+
+def _title(kudos: Kudos, people: dict[str, Person]) -> str:
+    if kudos.title:
+        return kudos.title
+    return f"{people[kudos.from_handle].name} → {people[kudos.to_handle].name}"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attributes.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def atom_feed(config: Config, people: dict[str, Person], entries: list[Kudos], feed_path: str,
+              title: str, page_path: str) -> bytes:
+    feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": config.language})
+    _sub(feed, "id", config.absolute_url(feed_path))
+    _sub(feed, "title", title)
+    if config.description:
+        _sub(feed, "subtitle", config.description)
+    _sub(feed, "updated", _timestamp(entries[0]) if entries else "1970-01-01T00:00:00Z")
+    _sub(feed, "link", rel="self", type="application/atom+xml", href=config.absolute_url(feed_path))
+    _sub(feed, "link", rel="alternate", type="text/html", href=config.absolute_url(page_path))
+    author = _sub(feed, "author")
+    _sub(author, "name", config.author or config.title)
+    _sub(feed, "generator", "kudoswall", version=__version__)
+    for kudos in entries:
+        writer = people[kudos.from_handle]
+        url = config.absolute_url(kudos_path(kudos.id))
+        entry = _sub(feed, "entry")
+        _sub(entry, "id", url)
+        _sub(entry, "title", _title(kudos, people))
+        _sub(entry, "published", _timestamp(kudos))
+        _sub(entry, "updated", _timestamp(kudos))
+        _sub(entry, "link", rel="alternate", type="text/html", href=url)
+        entry_author = _sub(entry, "author")
+        _sub(entry_author, "name", writer.name)
+        _sub(entry_author, "uri", config.absolute_url(person_path(writer.handle)))
+        for skill in kudos.skills:
+            _sub(entry, "category", term=skill.slug, label=skill.name)
+        _sub(entry, "summary", kudos.excerpt)
+        _sub(entry, "content", kudos.body_html, type="html")
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def json_feed(config: Config, people: dict[str, Person], entries: list[Kudos]) -> bytes:
+    items = []
+    for kudos in entries:
+        writer = people[kudos.from_handle]
+        items.append({
+            "id": config.absolute_url(kudos_path(kudos.id)),
+            "url": config.absolute_url(kudos_path(kudos.id)),
+            "title": _title(kudos, people),
+            "content_html": kudos.body_html,
+            "summary": kudos.excerpt,
+            "date_published": _timestamp(kudos),
+            "authors": [{"name": writer.name, "url": config.absolute_url(person_path(writer.handle))}],
+            "tags": [skill.name for skill in kudos.skills],
+        })
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": config.title,
+        "home_page_url": config.base_url,
+        "feed_url": config.absolute_url("feed.json"),
+        "description": config.description,
+        "language": config.language,
+        "authors": [{"name": config.author or config.title}],
+        "items": items,
+    }
+    return _json_bytes(feed)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _person_record(person: Person, wall: Wall, config: Config) -> dict[str, Any]:
+    return {
+        "handle": person.handle,
+        "kind": person.kind,
+        "name": person.name,
+        "headline": person.headline,
+        "url": person.url,
+        "page": config.absolute_url(person_path(person.handle)),
+        "avatar": config.absolute_url(person.avatar_path) if person.avatar_path else None,
+        "skills": [skill.name for skill in person.skills],
+        "links": {link.kind: link.url for link in person.links},
+        "received": len(wall.received.get(person.handle, [])),
+        "given": len(wall.given.get(person.handle, [])),
+    }
+
+
+def _kudos_record(kudos: Kudos, config: Config) -> dict[str, Any]:
+    return {
+        "id": kudos.id,
+        "url": config.absolute_url(kudos_path(kudos.id)),
+        "from": kudos.from_handle,
+        "to": kudos.to_handle,
+        "date": kudos.date.isoformat(),
+        "relationship": kudos.relationship,
+        "role": {"from": kudos.role_from, "to": kudos.role_to},
+        "context": kudos.context,
+        "skills": [skill.name for skill in kudos.skills],
+        "title": kudos.title,
+        "tags": list(kudos.tags),
+        "excerpt": kudos.excerpt,
+        "html": kudos.body_html,
+        "digest": "sha256:" + kudos.digest,
+    }
+
+
+def kudos_api(config: Config, wall: Wall) -> bytes:
+    """The whole wall as one JSON document; its shape is kudoswall/schema/api.schema.json."""
+    document = {
+        "version": API_VERSION,
+        "generator": f"kudoswall {__version__}",
+        "site": {"title": config.title, "description": config.description, "url": config.base_url,
+                 "language": config.language},
+        "people": [_person_record(p, wall, config) for p in wall.people.values()],
+        "kudos": [_kudos_record(k, config) for k in wall.kudos],
+        "skills": [
+            {"slug": slug, "name": skill.name, "page": config.absolute_url(skill_path(slug)),
+             "kudos": len(wall.skill_kudos.get(slug, []))}
+            for slug, skill in wall.skills.items()
+        ],
+    }
+    return _json_bytes(document)
+
+
+def sitemap(config: Config, url_paths: list[str]) -> bytes:
+    urlset = ET.Element("urlset", {"xmlns": SITEMAP_NS})
+    for path in url_paths:
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = xml_text(config.absolute_url(path))
+    ET.indent(urlset)
+    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def robots(config: Config) -> bytes:
+    return f"User-agent: *\nAllow: /\nSitemap: {config.absolute_url('sitemap.xml')}\n".encode()
+
+
+def feed_units(config: Config, wall: Wall) -> Iterator[OutputUnit]:
+    people = wall.people
+    config_digest = config.digest()
+    latest = wall.kudos[: config.feed_limit]
+
+    def digests(kudos_list: list[Kudos]) -> list[str]:
+        return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest for k in kudos_list]
+
+    latest_digests = digests(latest)
+    yield OutputUnit("feed.xml", fingerprint("atom", config_digest, latest_digests),
+                     lambda: atom_feed(config, people, latest, "feed.xml", config.title, ""))
+    yield OutputUnit("feed.json", fingerprint("jsonfeed", config_digest, latest_digests),
+                     lambda: json_feed(config, people, latest))
+    all_digests = [*(p.digest for p in people.values()), *digests(wall.kudos)]
+    yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall))
+    for person in people.values():
+        received = wall.received.get(person.handle, [])[: config.feed_limit]
+        path = person_path(person.handle)
+
+        def render(person: Person = person, received: list[Kudos] = received, path: str = path) -> bytes:
+            return atom_feed(config, people, received, path + "feed.xml", f"Kudos for {person.name}", path)
+
+        yield OutputUnit(path + "feed.xml", fingerprint("atom", config_digest, person.digest, digests(received)),
+                         render)
+    pages = max(1, -(-len(wall.kudos) // config.per_page))
+    url_paths = [wall_page_path(n) for n in range(1, pages + 1)]
+    url_paths += [kudos_path(k.id) for k in wall.kudos]
+    url_paths += ["people/", *(person_path(h) for h in people)]
+    url_paths += ["skills/", *(skill_path(s) for s in wall.skills)]
+    yield OutputUnit("sitemap.xml", fingerprint("sitemap", config_digest, url_paths), lambda: sitemap(config, url_paths))
+    yield OutputUnit("robots.txt", fingerprint("robots", config_digest), lambda: robots(config))

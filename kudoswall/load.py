@@ -1,0 +1,205 @@
+"""Load: source files → typed models, each field remembering where it was written.
+
+Each file is parsed by a pure function of its path and bytes, so parsing can run in worker
+processes and be cached by content digest; cross-file rules live in validate.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .errors import Problem, SourcePos
+from .models import Kudos, Link, Person, Skill
+from .schema import validate_document
+from .slugs import is_slug, slugify
+from .sourcefile import SourceError, YamlDocument, decode_source, parse_yaml, split_front_matter
+from .text import check_text, is_editor_temp_file
+
+PEOPLE_DIR = "people"
+KUDOS_DIR = "kudos"
+KUDOS_SUFFIXES = (".md", ".yaml", ".yml")
+LINK_LABELS = {"website": "Website", "github": "GitHub", "linkedin": "LinkedIn", "mastodon": "Mastodon"}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file of the wall: its path relative to the wall root, and its bytes."""
+
+    rel_path: str
+    data: bytes
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(slots=True)
+class ParseResult:
+    person: Person | None = None
+    kudos: Kudos | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Problem]]:
+    """People and kudos files of the wall, sorted; symlinks are refused, never followed."""
+    problems: list[Problem] = []
+
+    def scan(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+        found: list[Path] = []
+        if not folder.is_dir():
+            return found
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or is_editor_temp_file(entry.name):
+                    continue
+                rel = os.path.relpath(entry.path, config.root)
+                if entry.is_symlink():
+                    problems.append(
+                        Problem(SourcePos(rel), "symbolic links are not followed in the content folder",
+                                "replace the link with the file itself")
+                    )
+                    continue
+                if entry.is_file() and entry.name.endswith(suffixes):
+                    found.append(Path(entry.path))
+        return sorted(found)
+
+    content = config.content_path
+    return scan(content / PEOPLE_DIR, (".yaml", ".yml")), scan(content / KUDOS_DIR, KUDOS_SUFFIXES), problems
+
+
+def read_source(config: Config, path: Path) -> SourceFile:
+    return SourceFile(os.path.relpath(path, config.root), path.read_bytes())
+
+
+def _text_fields(document: YamlDocument, names: tuple[str, ...], problems: list[Problem], strict: bool) -> None:
+    """NFC-normalise text fields and reject invisible or control characters in them."""
+    for name in names:
+        value = document.values.get(name)
+        if isinstance(value, str):
+            normalised = unicodedata.normalize("NFC", value).strip()
+            message = check_text(normalised, strict_identity=strict)
+            if message:
+                problems.append(Problem(document.pos((name,)), f"'{name}' {message}", "retype the text"))
+            document.values[name] = normalised
+
+
+def _skills(values: list[str] | None) -> tuple[Skill, ...]:
+    seen: dict[str, Skill] = {}
+    for name in values or []:
+        clean = " ".join(unicodedata.normalize("NFC", name).split())
+        skill = Skill(slugify(clean), clean)
+        seen.setdefault(skill.slug, skill)
+    return tuple(seen.values())
+
+
+def parse_person(source: SourceFile, config: Config) -> ParseResult:
+    path = source.rel_path
+    handle = Path(path).stem
+    try:
+        text = decode_source(path, source.data, config.max_file_size)
+        document = parse_yaml(path, text)
+    except SourceError as exc:
+        return ParseResult(problems=tuple(exc.problems))
+    problems = validate_document("person", document)
+    if not is_slug(handle) or len(handle) > 64:
+        problems.append(
+            Problem(SourcePos(path), f"'{handle}' is not a valid handle",
+                    f"rename the file to '{slugify(handle)[:64]}.yaml': lowercase letters, digits and hyphens")
+        )
+    _text_fields(document, ("name",), problems, strict=True)
+    _text_fields(document, ("headline",), problems, strict=False)
+    for skill_index, skill_name in enumerate(document.values.get("skills") or []):
+        if isinstance(skill_name, str) and (message := check_text(skill_name, strict_identity=True)):
+            problems.append(Problem(document.pos(("skills", skill_index)), f"skill {message}", "retype the text"))
+    if problems:
+        return ParseResult(problems=tuple(problems))
+    values: dict[str, Any] = document.values
+    links = tuple(
+        Link(kind, LINK_LABELS[kind], f"https://github.com/{url}" if kind == "github" else url)
+        for kind, url in sorted((values.get("links") or {}).items())
+    )
+    person = Person(
+        handle=handle,
+        kind=values.get("kind", "person"),
+        name=values["name"],
+        headline=values.get("headline", ""),
+        url=values.get("url"),
+        avatar_source=values.get("avatar"),
+        skills=_skills(values.get("skills")),
+        links=links,
+        source=path,
+        digest=source.digest,
+        pos=SourcePos(path, 1, 1),
+    )
+    return ParseResult(person=person)
+
+
+def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
+    path = source.rel_path
+    try:
+        text = decode_source(path, source.data, config.max_file_size)
+        if path.endswith(".md"):
+            front, body, body_line = split_front_matter(path, text)
+            document = parse_yaml(path, front, first_line=2)
+            if "body" in document.values:
+                return ParseResult(problems=(Problem(document.pos(("body",), key=True),
+                                                     "'body' belongs in .yaml kudos files only",
+                                                     "write the text below the closing '---' instead"),))
+        else:
+            document = parse_yaml(path, text)
+            body = document.values.get("body") if isinstance(document.values.get("body"), str) else ""
+            body_line = document.pos(("body",)).line
+    except SourceError as exc:
+        return ParseResult(problems=tuple(exc.problems))
+    problems = validate_document("kudos", document)
+    _text_fields(document, ("title", "context"), problems, strict=False)
+    body = unicodedata.normalize("NFC", body or "").strip("\n")
+    if not body.strip():
+        problems.append(Problem(SourcePos(path, body_line, 1), "the kudos has no text",
+                                "write the recommendation below the front matter" if path.endswith(".md")
+                                else "add a 'body:' field with the text"))
+    elif len(body) > config.max_body_length:
+        problems.append(Problem(SourcePos(path, body_line, 1),
+                                f"the text is too long ({len(body):,} characters; at most {config.max_body_length:,})",
+                                "shorten it, or raise max_body_length in kudoswall.yaml"))
+    elif message := check_text(body, strict_identity=False, allow_newlines=True):
+        problems.append(Problem(SourcePos(path, body_line, 1), f"the text {message}", "retype the text"))
+    values: dict[str, Any] = document.values
+    date: dt.date | None = None
+    if isinstance(values.get("date"), str) and not any(p.message.startswith("'date'") for p in problems):
+        try:
+            date = dt.date.fromisoformat(values["date"])
+        except ValueError:
+            problems.append(Problem(document.pos(("date",)), f"'{values['date']}' is not a real date",
+                                    "check the month and day"))
+    kudos_id = values.get("id") or slugify(Path(path).stem)
+    if problems or date is None:
+        return ParseResult(problems=tuple(problems))
+    role = values.get("role") or {}
+    positions = {name: document.pos((name,)) for name in values}
+    positions[""] = SourcePos(path, 1, 1)
+    kudos = Kudos(
+        id=kudos_id,
+        source=path,
+        from_handle=values["from"],
+        to_handle=values["to"],
+        date=date,
+        relationship=values["relationship"],
+        role_from=role.get("from"),
+        role_to=role.get("to"),
+        context=values.get("context"),
+        skills=_skills(values.get("skills")),
+        title=values.get("title"),
+        tags=tuple(dict.fromkeys(t.strip() for t in values.get("tags") or [])),
+        body_markdown=body,
+        digest=source.digest,
+        positions=positions,
+    )
+    return ParseResult(kudos=kudos)

@@ -1,0 +1,114 @@
+"""Markdown → sanitized HTML, and plain-text excerpts.
+
+Python-Markdown passes raw HTML and `javascript:` links through by design, so raw HTML is
+turned off at the parser (it shows as text) and the output always goes through nh3's allow-list
+sanitizer. `attr_list` stays off: it would let content set `onclick`, `style` or `id`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.treeprocessors import Treeprocessor
+
+from .config import MarkdownOptions
+
+_TAGS = {
+    "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img",
+    "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del", "sup", "sub", "abbr",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "th": {"align"},
+    "td": {"align"},
+}
+_SPACE = re.compile(r"\s+")
+
+
+class _HeadingShift(Treeprocessor):
+    """Content headings start at h3, so they never compete with the page's own h1 and h2."""
+
+    def run(self, root: ET.Element) -> None:
+        for element in root.iter():
+            if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                element.tag = f"h{min(6, int(element.tag[1]) + 2)}"
+
+
+class _RemoteImagesAsLinks(Treeprocessor):
+    """Remote images track visitors; unless allowed, each becomes a plain link to the image."""
+
+    def run(self, root: ET.Element) -> None:
+        for element in root.iter():
+            if element.tag != "img":
+                continue
+            src = element.get("src", "")
+            if urlsplit(src).scheme or src.startswith("//"):
+                alt = element.get("alt") or "image"
+                element.tag = "a"
+                element.attrib.clear()
+                element.set("href", src)
+                element.text = f"Image: {alt}"
+
+
+@dataclass
+class RenderedBody:
+    html: str
+    excerpt: str
+    word_count: int
+
+
+class MarkdownRenderer:
+    """One reusable Markdown instance (building one per file costs more than the parse)."""
+
+    def __init__(self, options: MarkdownOptions, excerpt_length: int) -> None:
+        self.options = options
+        self.excerpt_length = excerpt_length
+        self._md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists", "def_list", "abbr"],
+                                     output_format="html")
+        if not options.allow_html:
+            self._md.preprocessors.deregister("html_block")
+            self._md.inlinePatterns.deregister("html")
+        self._md.treeprocessors.register(_HeadingShift(self._md), "kudoswall-headings", 0)
+        if not options.remote_images:
+            self._md.treeprocessors.register(_RemoteImagesAsLinks(self._md), "kudoswall-images", 1)
+        self._schemes = set(options.link_schemes)
+
+    def render(self, text: str) -> RenderedBody:
+        self._md.reset()
+        raw_html = self._md.convert(text)
+        clean = sanitize_html(raw_html, self._schemes)
+        plain = plain_text(clean)
+        return RenderedBody(clean, excerpt(plain, self.excerpt_length), len(plain.split()))
+
+
+def sanitize_html(raw_html: str, url_schemes: set[str]) -> str:
+    return nh3.clean(
+        raw_html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=url_schemes,
+        link_rel="nofollow ugc noopener",
+        strip_comments=True,
+    )
+
+
+def plain_text(clean_html: str) -> str:
+    text = nh3.clean(clean_html.replace("</p>", "</p> ").replace("</li>", "</li> "), tags=set())
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def excerpt(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.-—")
+    return cut + "…"

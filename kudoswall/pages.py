@@ -1,0 +1,153 @@
+"""Render: the HTML pages of a wall, as output units over the Jinja2 theme."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .links import Links, kudos_path, output_file, person_path, skill_path, wall_page_path
+from .models import RELATIONSHIPS, Kudos, Person, Skill, Wall
+from .structured import kudos_jsonld
+from .theme import Theme
+from .units import OutputUnit, fingerprint
+
+
+@dataclass(frozen=True)
+class SkillCount:
+    skill: Skill
+    count: int
+
+
+@dataclass(frozen=True)
+class Endorsee:
+    person: Person
+    kudos: list[Kudos]
+
+
+def relationship_sentence(kudos: Kudos, writer: Person, recipient: Person) -> str:
+    return f"{writer.name} {RELATIONSHIPS[kudos.relationship].format(to=recipient.name)}"
+
+
+class PagePlanner:
+    """Lists every HTML page of a wall with what it depends on."""
+
+    def __init__(self, wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None) -> None:
+        self.wall = wall
+        self.config = config
+        self.theme = theme
+        self.config_digest = config.digest()
+        self.extra_context = extra_context or {}
+
+    def _kudos_digests(self, kudos_list: list[Kudos]) -> Iterator[str]:
+        people = self.wall.people
+        for kudos in kudos_list:
+            yield kudos.digest
+            yield people[kudos.from_handle].digest
+            yield people[kudos.to_handle].digest
+
+    def _unit(self, url_path: str, template: str, depends: list[str], context: dict[str, Any],
+              absolute_links: bool = False) -> OutputUnit:
+        links = Links.for_page(url_path, self.config.base_path if absolute_links else None)
+
+        def render() -> bytes:
+            page = {
+                "site": self.config,
+                "wall": self.wall,
+                "people": self.wall.people,
+                "links": links,
+                "page_path": url_path,
+                "canonical_url": self.config.absolute_url(url_path),
+                "generator": f"kudoswall {__version__}",
+                "relationship_sentence": relationship_sentence,
+                **self.extra_context,
+                **context,
+            }
+            return self.theme.template(template).render(page).encode("utf-8")
+
+        fp = fingerprint(template, self.theme.template_digest(template), self.config_digest, url_path, depends)
+        return OutputUnit(output_file(url_path), fp, render)
+
+    def units(self) -> Iterator[OutputUnit]:
+        yield from self.wall_pages()
+        yield from self.kudos_pages()
+        yield from self.people_pages()
+        yield from self.skill_pages()
+        yield self._unit("404.html", "404.html", [str(len(self.wall.kudos))], {}, absolute_links=True)
+
+    def wall_pages(self) -> Iterator[OutputUnit]:
+        per_page = self.config.per_page
+        kudos = self.wall.kudos
+        total = max(1, math.ceil(len(kudos) / per_page))
+        counts = f"{len(kudos)}/{len(self.wall.people)}/{len(self.wall.skills)}"
+        for number in range(1, total + 1):
+            chunk = kudos[(number - 1) * per_page : number * per_page]
+            context = {"kudos_list": chunk, "page_number": number, "page_count": total}
+            yield self._unit(wall_page_path(number), "index.html", [str(total), counts, *self._kudos_digests(chunk)],
+                             context)
+
+    def kudos_pages(self) -> Iterator[OutputUnit]:
+        people = self.wall.people
+        for kudos in self.wall.kudos:
+            writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
+            context = {
+                "kudos": kudos,
+                "writer": writer,
+                "recipient": recipient,
+                "jsonld": kudos_jsonld(kudos, writer, recipient, self.config),
+            }
+            yield self._unit(kudos_path(kudos.id), "kudos.html", [kudos.digest, writer.digest, recipient.digest],
+                             context)
+
+    def people_pages(self) -> Iterator[OutputUnit]:
+        wall = self.wall
+        directory = sorted(wall.people.values(), key=lambda p: (p.name.casefold(), p.handle))
+        summary = [f"{p.handle}:{p.digest}:{len(wall.received.get(p.handle, []))}:{len(wall.given.get(p.handle, []))}"
+                   for p in directory]
+        yield self._unit("people/", "people.html", summary, {"directory": directory})
+        for person in directory:
+            received = wall.received.get(person.handle, [])
+            given = wall.given.get(person.handle, [])
+            counts: dict[str, int] = {}
+            names: dict[str, Skill] = {}
+            for kudos in received:
+                for skill in kudos.skills:
+                    counts[skill.slug] = counts.get(skill.slug, 0) + 1
+                    names.setdefault(skill.slug, wall.skills.get(skill.slug, skill))
+            listed = [SkillCount(skill, counts.get(skill.slug, 0)) for skill in person.skills]
+            listed_slugs = {skill.slug for skill in person.skills}
+            unlisted = sorted((SkillCount(names[slug], n) for slug, n in counts.items() if slug not in listed_slugs),
+                              key=lambda sc: (-sc.count, sc.skill.name.casefold()))
+            context = {"person": person, "received": received, "given": given,
+                       "listed_skills": listed, "unlisted_skills": unlisted}
+            depends = [person.digest, *self._kudos_digests(received), *self._kudos_digests(given),
+                       *(f"{s.skill.slug}={s.skill.name}" for s in unlisted)]
+            yield self._unit(person_path(person.handle), "person.html", depends, context)
+
+    def skill_pages(self) -> Iterator[OutputUnit]:
+        wall = self.wall
+        directory = []
+        listers: dict[str, list[Person]] = {}
+        for person in wall.people.values():
+            for listed_skill in person.skills:
+                listers.setdefault(listed_skill.slug, []).append(person)
+        for slug, skill in wall.skills.items():
+            backing = wall.skill_kudos.get(slug, [])
+            by_person: dict[str, list[Kudos]] = {}
+            for kudos in backing:
+                by_person.setdefault(kudos.to_handle, []).append(kudos)
+            listed_by = listers.get(slug, [])
+            ranked = sorted((Endorsee(wall.people[h], ks) for h, ks in by_person.items()),
+                            key=lambda e: (-len(e.kudos), e.person.name.casefold(), e.person.handle))
+            endorsed = {e.person.handle for e in ranked}
+            not_yet = [p for p in listed_by if p.handle not in endorsed]
+            directory.append((skill, len(ranked), len(backing)))
+            context = {"skill": skill, "ranked": ranked, "listed_only": not_yet}
+            depends = [skill.name, *self._kudos_digests(backing), *(p.handle + p.digest for p in listed_by)]
+            yield self._unit(skill_path(slug), "skill.html", depends, context)
+        entries = sorted(directory, key=lambda entry: (entry[0].name.casefold(), entry[0].slug))
+        yield self._unit("skills/", "skills.html", [f"{s.slug}={s.name}:{n}:{k}" for s, n, k in entries],
+                         {"skill_directory": entries})

@@ -1,0 +1,159 @@
+"""The JSON Schemas that define every source file kind, and validation against them.
+
+The schema files are the single source of field rules: editors use them through
+yaml-language-server, and the build uses them here. fastjsonschema checks the common, valid
+case quickly; only when it fails does jsonschema walk the document to report every error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+
+from ..errors import Problem, did_you_mean
+from ..sourcefile import YamlDocument, YamlPath
+
+SCHEMA_NAMES = ("kudos", "person", "config")
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(f"{name}.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _fast_validator(name: str) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(load_schema(name))
+
+
+@cache
+def _full_validator(name: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(load_schema(name))
+
+
+def _subschema(schema: dict[str, Any], path: YamlPath) -> dict[str, Any] | None:
+    for part in path:
+        if isinstance(part, int):
+            items = schema.get("items")
+            if not isinstance(items, dict):
+                return None
+            schema = items
+        else:
+            properties = schema.get("properties", {})
+            if part not in properties:
+                return None
+            schema = properties[part]
+    return schema
+
+
+def coerce_text_fields(name: str, document: YamlDocument) -> None:
+    """Give text fields the text as written: `title: no` is 'no', `role: 1.10` is '1.10'.
+
+    YAML 1.1 reads some plain words and numbers as booleans, numbers or dates; where the schema
+    wants text, the original spelling is what the writer meant. This is the documented coercion.
+    """
+    schema = load_schema(name)
+    for path, raw_text in document.raw.items():
+        target = _subschema(schema, path)
+        if target is None or target.get("type") != "string" or not path:
+            continue
+        container: Any = document.values
+        for part in path[:-1]:
+            container = container[part]
+        if container[path[-1]] is not None:
+            container[path[-1]] = raw_text
+
+
+def drop_empty_optional(name: str, document: YamlDocument) -> None:
+    """A field left empty (`title:`) means the field is absent, unless it is required."""
+    required = set(load_schema(name).get("required", []))
+    for key in [k for k, v in document.values.items() if v is None and k not in required]:
+        del document.values[key]
+
+
+def validate_document(name: str, document: YamlDocument) -> list[Problem]:
+    """Problems with one document against schema `name`; empty when it is valid."""
+    coerce_text_fields(name, document)
+    drop_empty_optional(name, document)
+    try:
+        _fast_validator(name)(document.values)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
+    problems = [_problem_for(name, document, error) for error in _full_validator(name).iter_errors(document.values)]
+    return sorted(problems, key=lambda p: (p.pos, p.message))
+
+
+def _field_name(path: YamlPath) -> str:
+    parts = [f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in path]
+    return "".join(parts).lstrip(".")
+
+
+def _describe_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes/no"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of fields"
+    return "empty"
+
+
+def _problem_for(name: str, document: YamlDocument, error: jsonschema.ValidationError) -> Problem:
+    path: YamlPath = tuple(error.absolute_path)
+    field = _field_name(path) or "file"
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    hint = str(schema.get("x-hint", ""))
+    validator = error.validator
+    if validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        key = extra[0] if extra else "?"
+        where = document.pos((*path, key), key=True)
+        suggestion = did_you_mean(key, allowed) or f"allowed fields: {', '.join(allowed)}"
+        more = f" (and {', '.join(repr(k) for k in extra[1:])})" if len(extra) > 1 else ""
+        label = f"in '{field}'" if path else ""
+        return Problem(where, f"unknown field '{key}'{more} {label}".rstrip(), suggestion)
+    where = document.pos(path)
+    if validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else "?"
+        target = f" in '{field}'" if path else ""
+        return Problem(where, f"missing required field '{missing}'{target}", f"add '{missing}: ...'")
+    if validator == "enum":
+        choices = [str(c) for c in schema.get("enum", [])]
+        value = str(error.instance)
+        close = did_you_mean(value, choices)
+        hint = close or f"use one of: {', '.join(choices)}"
+        return Problem(where, f"'{value}' is not a valid value for '{field}'", hint)
+    if validator == "type":
+        wanted = {"string": "text", "array": "a list", "object": "a group of fields", "integer": "a whole number",
+                  "boolean": "true or false", "number": "a number"}.get(str(error.validator_value), "?")
+        got = _describe_type(error.instance)
+        return Problem(where, f"'{field}' must be {wanted}, not {got}", hint)
+    if validator == "pattern":
+        return Problem(where, f"'{field}' has an invalid value {str(error.instance)[:80]!r}", hint)
+    if validator == "maxLength":
+        return Problem(
+            where,
+            f"'{field}' is too long ({len(error.instance)} characters; at most {error.validator_value})",
+            hint or "shorten it",
+        )
+    if validator == "minLength":
+        return Problem(where, f"'{field}' must not be empty", hint)
+    if validator == "maxItems":
+        return Problem(where, f"'{field}' has too many items ({len(error.instance)}; at most {error.validator_value})")
+    if validator in ("minimum", "maximum"):
+        return Problem(where, f"'{field}' is out of range: {error.message}", hint)
+    return Problem(where, f"'{field}': {error.message}", hint)

@@ -1,0 +1,268 @@
+"""Reading source files safely: bytes → text → YAML values with positions.
+
+PyYAML's `safe_load` silently keeps the last of duplicate keys, expands alias bombs, and turns
+`no` into False. This module composes the node tree with libyaml (when present) and builds
+plain values itself, so it can reject duplicates, aliases and unknown tags, bound nesting, and
+remember where every value stood and how it was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Problem, SourcePos
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - pure-Python PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_DEPTH = 16
+YamlPath = tuple[str | int, ...]
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_constructor = yaml.constructor.SafeConstructor()
+
+
+class SourceError(Exception):
+    """A file that cannot be read at all; carries the problems that say why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(problems[0].message if problems else "unreadable file")
+
+
+@dataclass
+class YamlDocument:
+    """Plain values (dict/list/str/int/float/bool/None) plus where each came from.
+
+    `raw` keeps the text of plain scalars that YAML 1.1 turned into something other than a
+    string (`no`, `1.10`, `2024-05-01`), so fields declared as text get the text as written.
+    """
+
+    path: str
+    values: dict[str, Any]
+    positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[YamlPath, tuple[int, int]] = field(default_factory=dict)
+    raw: dict[YamlPath, str] = field(default_factory=dict)
+    start_line: int = 1
+
+    def pos(self, path: YamlPath, key: bool = False) -> SourcePos:
+        table = self.key_positions if key else self.positions
+        while path and path not in table:
+            path = path[:-1]
+        line, column = table.get(path, (self.start_line, 1))
+        return SourcePos(self.path, line, column)
+
+
+def decode_source(path: str, data: bytes, max_size: int) -> str:
+    """UTF-8 text with a tolerated BOM and normalised line endings, or a clear error."""
+    if len(data) > max_size:
+        raise SourceError(
+            [
+                Problem(
+                    SourcePos(path),
+                    f"file is too large ({len(data):,} bytes; the limit is {max_size:,})",
+                    "shorten it, or raise max_file_size in kudoswall.yaml",
+                )
+            ]
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _line_col(data, nul)
+        raise SourceError(
+            [Problem(SourcePos(path, line, column), "file contains a NUL byte", "save it as UTF-8 text")]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col(data, exc.start)
+        raise SourceError(
+            [
+                Problem(
+                    SourcePos(path, line, column),
+                    f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                    "save it with UTF-8 encoding",
+                )
+            ]
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return line, len(data[line_start:offset].decode("utf-8", "replace")) + 1
+
+
+def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
+    """(front matter, body, line where the body starts) of a Markdown file with `---` fences."""
+    if not text.startswith("---\n"):
+        raise SourceError(
+            [
+                Problem(
+                    SourcePos(path, 1, 1),
+                    "missing front matter: a kudos file starts with a line '---'",
+                    "put the fields between two '---' lines above the text",
+                )
+            ]
+        )
+    end = -1
+    search_from = 4
+    while True:
+        newline = text.find("\n", search_from)
+        line = text[search_from : newline if newline >= 0 else len(text)]
+        if line.rstrip() in ("---", "..."):
+            end = search_from
+            break
+        if newline < 0:
+            break
+        search_from = newline + 1
+    if end < 0:
+        raise SourceError(
+            [
+                Problem(
+                    SourcePos(path, 1, 1),
+                    "front matter is not closed",
+                    "add a line '---' after the last field",
+                )
+            ]
+        )
+    front = text[4:end]
+    after = text.find("\n", end)
+    body = text[after + 1 :] if after >= 0 else ""
+    body_line = front.count("\n") + 3
+    return front, body, body_line
+
+
+def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
+    """Parse one YAML mapping; `first_line` is where `text` starts in the file."""
+    offset = first_line - 1
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + offset if mark else first_line
+        column = mark.column + 1 if mark else 1
+        what = exc.problem or exc.context or "invalid YAML"
+        raise SourceError(
+            [Problem(SourcePos(path, line, column), f"invalid YAML: {what}", "check indentation and quoting")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SourceError([Problem(SourcePos(path, first_line, 1), f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise SourceError(
+            [Problem(SourcePos(path, first_line, 1), "YAML is nested too deeply")]
+        ) from None
+    document = YamlDocument(path, {}, start_line=first_line)
+    if node is None:
+        return document
+    builder = _Builder(document, offset)
+    values = builder.build(node, (), 0)
+    if builder.problems:
+        raise SourceError(builder.problems)
+    if not isinstance(values, dict):
+        raise SourceError(
+            [
+                Problem(
+                    SourcePos(path, node.start_mark.line + 1 + offset, node.start_mark.column + 1),
+                    "expected fields written as 'name: value'",
+                )
+            ]
+        )
+    document.values = values
+    return document
+
+
+class _Builder:
+    def __init__(self, document: YamlDocument, offset: int) -> None:
+        self.document = document
+        self.offset = offset
+        self.problems: list[Problem] = []
+        self.seen: set[int] = set()
+
+    def where(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
+
+    def fail(self, node: yaml.Node, message: str, hint: str = "") -> None:
+        line, column = self.where(node)
+        self.problems.append(Problem(SourcePos(self.document.path, line, column), message, hint))
+
+    def build(self, node: yaml.Node, path: YamlPath, depth: int) -> Any:
+        if id(node) in self.seen:
+            self.fail(node, "YAML aliases (*name) are not allowed", "write the value out in full")
+            return None
+        self.seen.add(id(node))
+        self.document.positions[path] = self.where(node)
+        if depth > MAX_DEPTH:
+            self.fail(node, f"YAML is nested more than {MAX_DEPTH} levels deep")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                self.fail(node, f"unsupported YAML tag '{node.tag}'", "remove the tag")
+                return None
+            return [self.build(item, (*path, index), depth + 1) for index, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP_TAG:
+                self.fail(node, f"unsupported YAML tag '{node.tag}'", "remove the tag")
+                return None
+            return self.mapping(node, path, depth)
+        self.fail(node, "unsupported YAML node")  # pragma: no cover
+        return None
+
+    def mapping(self, node: yaml.MappingNode, path: YamlPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag == "tag:yaml.org,2002:merge":
+                self.fail(key_node, "YAML merge keys (<<) are not allowed", "write the fields out in full")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                self.fail(key_node, "a field name must be plain text")
+                continue
+            key = key_node.value
+            if key in result:
+                first_line, _ = self.document.key_positions[(*path, key)]
+                self.fail(key_node, f"duplicate field '{key}' (first set on line {first_line})", "keep only one")
+                continue
+            self.document.key_positions[(*path, key)] = self.where(key_node)
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result
+
+    def scalar(self, node: yaml.ScalarNode, path: YamlPath) -> Any:
+        tag = node.tag
+        if tag not in _SCALAR_TAGS:
+            self.fail(node, f"unsupported YAML tag '{tag}'", "remove the tag")
+            return None
+        if tag == "tag:yaml.org,2002:str":
+            return node.value
+        self.document.raw[path] = node.value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates are checked and parsed by the schema layer, not YAML
+        try:
+            if tag == "tag:yaml.org,2002:bool":
+                return _constructor.construct_yaml_bool(node)
+            if tag == "tag:yaml.org,2002:int":
+                return _constructor.construct_yaml_int(node)
+            return _constructor.construct_yaml_float(node)
+        except (ValueError, yaml.YAMLError):
+            return node.value

@@ -1,0 +1,58 @@
+"""Rules for text that identifies people, and for file names editors leave behind."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Bidi overrides and isolates can make a name read differently from its bytes; zero-width
+# characters make two names that look the same compare different.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064")
+_EDITOR_TEMP = re.compile(r"(^\.?#.*#?$)|(~$)|(\.sw[a-p x]$)|(^4913$)|(___jb_(tmp|old)___$)|(^\.DS_Store$)|(\.tmp$)")
+
+
+def check_text(text: str, strict_identity: bool, allow_newlines: bool = False) -> str:
+    """Why `text` is unacceptable, or '' when it is fine.
+
+    Control characters are refused everywhere (Atom and XML cannot carry them); bidi controls
+    and zero-width characters are refused in names, where they enable impersonation.
+    """
+    for ch in text:
+        code = ord(ch)
+        if (code < 32 and not (allow_newlines and ch in "\n\t")) or 0x7F <= code < 0xA0:
+            return f"contains a control character (U+{code:04X})"
+        if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            return f"contains a character that is not allowed (U+{code:04X})"
+        if strict_identity and (ch in _BIDI or ch in _INVISIBLE):
+            return f"contains an invisible or direction-changing character (U+{code:04X} {unicodedata.name(ch, '')})"
+        if ch in ("\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u202a", "\u202b"):
+            return f"contains a direction-changing character (U+{code:04X})"
+    return ""
+
+
+def is_editor_temp_file(name: str) -> bool:
+    """Swap, backup and atomic-save files of vim, emacs, JetBrains IDEs and macOS."""
+    return bool(_EDITOR_TEMP.search(name))
+
+
+# Letters from other scripts that render like Latin ones (a subset of Unicode's confusables
+# list covering Cyrillic and Greek lookalikes, which is how impersonation is usually done).
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+        "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "ӏ": "l", "ɡ": "g",
+        "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p", "С": "c",
+        "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j",
+        "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
+        "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
+        "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+        "0": "o", "1": "l", "|": "l",
+    }
+)
+
+
+def identity_skeleton(text: str) -> str:
+    """A form in which two names that look alike compare equal (after Unicode TR39's idea)."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_CONFUSABLES)
+    return " ".join(folded.replace("rn", "m").split())

@@ -1,0 +1,116 @@
+"""Validate: rules that span files (references, duplicates), reported all at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .config import Config
+from .errors import ProblemLog, SourcePos, did_you_mean
+from .models import Kudos, Person, Wall
+from .text import identity_skeleton
+
+_IMAGE_MAGIC = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".gif": (b"GIF87a", b"GIF89a"),
+    ".webp": (b"RIFF",),
+}
+
+
+def validate_people(people: dict[str, Person], config: Config, log: ProblemLog) -> None:
+    skeletons: dict[str, Person] = {}
+    for person in people.values():
+        skeleton = identity_skeleton(person.name)
+        other = skeletons.get(skeleton)
+        if other is not None and other.name != person.name:
+            log.error(person.pos, f"name '{person.name}' looks like '{other.name}' ({other.source}) but is spelled "
+                      "with different characters", "use the same letters, or a clearly different name")
+        skeletons.setdefault(skeleton, person)
+        handle_skeleton = identity_skeleton(person.handle)
+        if handle_skeleton != person.handle and handle_skeleton in people:
+            log.error(person.pos, f"handle '{person.handle}' is confusable with '{handle_skeleton}'")
+        if person.avatar_source:
+            _check_avatar(person, config, log)
+
+
+def _check_avatar(person: Person, config: Config, log: ProblemLog) -> None:
+    base = (config.root / person.source).parent
+    target = (base / person.avatar_source).resolve() if person.avatar_source else base
+    pos = SourcePos(person.source, 1, 1)
+    content_root = config.content_path.resolve()
+    if content_root not in target.parents:
+        log.error(pos, f"avatar '{person.avatar_source}' is outside the content folder", "put the image in content/")
+        return
+    if (base / str(person.avatar_source)).is_symlink() or not target.is_file():
+        log.error(pos, f"avatar file '{person.avatar_source}' not found", "add the image next to the person's file")
+        return
+    suffix = target.suffix.lower()
+    with target.open("rb") as handle:
+        head = handle.read(12)
+    if not any(head.startswith(magic) for magic in _IMAGE_MAGIC.get(suffix, ())) or (
+        suffix == ".webp" and head[8:12] != b"WEBP"
+    ):
+        log.error(pos, f"avatar '{person.avatar_source}' is not a {suffix[1:].upper()} image")
+        return
+    if target.stat().st_size > 2 * 1024 * 1024:
+        log.error(pos, f"avatar '{person.avatar_source}' is larger than 2 MiB", "use a smaller image")
+        return
+    person.avatar_path = f"people/{person.handle}/avatar{suffix}"
+
+
+def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: ProblemLog) -> None:
+    by_id: dict[str, Kudos] = {}
+    for kudos in kudos_list:
+        first = by_id.get(kudos.id)
+        if first is not None:
+            log.error(kudos.pos("id") if "id" in kudos.positions else SourcePos(kudos.source),
+                      f"duplicate kudos id '{kudos.id}' (also used by {first.source})",
+                      "rename one of the files, or set a different 'id:'")
+            continue
+        by_id[kudos.id] = kudos
+        for field_name, handle in (("from", kudos.from_handle), ("to", kudos.to_handle)):
+            if handle not in people:
+                log.error(kudos.pos(field_name), f"unknown person '{handle}' in '{field_name}'",
+                          did_you_mean(handle, people) or f"add content/people/{handle}.yaml")
+        if kudos.from_handle == kudos.to_handle:
+            log.error(kudos.pos("to"), "a kudos cannot be written to its own writer",
+                      "'from' and 'to' must name different people")
+        stem_date = kudos.source.rsplit("/", 1)[-1][:10]
+        if kudos.id == kudos.source.rsplit("/", 1)[-1].rsplit(".", 1)[0] and stem_date != kudos.date.isoformat():
+            log.warning(kudos.pos("date"), f"the file name says {stem_date} but 'date' is {kudos.date.isoformat()}",
+                        "name kudos files <YYYY-MM-DD>-<slug>.md with the same date")
+        recipient = people.get(kudos.to_handle)
+        if recipient is not None:
+            listed = {skill.slug for skill in recipient.skills}
+            for skill in kudos.skills:
+                if skill.slug not in listed:
+                    log.warning(kudos.pos("skills"),
+                                f"'{recipient.name}' does not list the skill '{skill.name}'",
+                                f"fine if meant; it shows apart on their page (add it to {recipient.source} to list it)")
+
+
+def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos]) -> Wall:
+    """Build the indexes every page needs in one pass over the kudos (O(N))."""
+    ordered = sorted(kudos_list, key=lambda k: k.sort_key, reverse=True)
+    received: dict[str, list[Kudos]] = defaultdict(list)
+    given: dict[str, list[Kudos]] = defaultdict(list)
+    skill_kudos: dict[str, list[Kudos]] = defaultdict(list)
+    skills = {}
+    for person in sorted(people.values(), key=lambda p: p.handle):
+        for skill in person.skills:
+            skills.setdefault(skill.slug, skill)
+    for kudos in ordered:
+        received[kudos.to_handle].append(kudos)
+        given[kudos.from_handle].append(kudos)
+        for skill in kudos.skills:
+            skills.setdefault(skill.slug, skill)
+            skill_kudos[skill.slug].append(kudos)
+    return Wall(
+        people=dict(sorted(people.items())),
+        kudos=ordered,
+        received=dict(received),
+        given=dict(given),
+        skills=dict(sorted(skills.items())),
+        skill_kudos=dict(skill_kudos),
+    )
