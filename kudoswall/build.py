@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 from .config import Config
 from .errors import ContentError, Problem, ProblemLog, sorted_problems
 from .feeds import feed_units
-from .load import SourceFile, list_source_files, parse_kudos, parse_person, read_source
+from .load import ParseResult, SourceFile, list_source_files, parse_kudos, parse_person, read_source
 from .markup import MarkdownRenderer
 from .models import Kudos, Person, Wall
 from .pages import PagePlanner
@@ -44,23 +45,54 @@ class BuildReport:
                 f"({self.unchanged:,} unchanged, {self.changed:,} written, {self.removed:,} removed)")
 
 
-def load_wall(config: Config, strict: bool = False) -> LoadedWall:
+@dataclass
+class ParseCache:
+    """Parsed files kept between runs of the pipeline in one process (serve, benchmarks).
+
+    An entry is reused while the file's size and modification time are unchanged and the
+    configuration is the same; models are reused as they are, including rendered bodies.
+    """
+
+    config_digest: str = ""
+    entries: dict[str, tuple[tuple[int, int], ParseResult]] = field(default_factory=dict)
+
+    def parse(self, config: Config, path: Path, parser: Callable[[SourceFile, Config], ParseResult]) -> ParseResult:
+        rel = os.path.relpath(path, config.root)
+        info = path.stat()
+        key = (info.st_size, info.st_mtime_ns)
+        cached = self.entries.get(rel)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        result = parser(read_source(config, path), config)
+        self.entries[rel] = (key, result)
+        return result
+
+
+def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = None) -> LoadedWall:
     """Read and validate every source file; raises ContentError listing every error found."""
+    if cache is None:
+        cache = ParseCache()
+    if cache.config_digest != config.digest():
+        cache.entries.clear()
+        cache.config_digest = config.digest()
     log = ProblemLog()
     people_paths, kudos_paths, scan_problems = list_source_files(config)
     log.extend(scan_problems)
     people: dict[str, Person] = {}
     for path in people_paths:
-        result = parse_person(read_source(config, path), config)
+        result = cache.parse(config, path, parse_person)
         log.extend(result.problems)
         if result.person is not None:
             people[result.person.handle] = result.person
     kudos_list: list[Kudos] = []
     for path in kudos_paths:
-        result = parse_kudos(read_source(config, path), config)
+        result = cache.parse(config, path, parse_kudos)
         log.extend(result.problems)
         if result.kudos is not None:
             kudos_list.append(result.kudos)
+    live = {os.path.relpath(p, config.root) for p in (*people_paths, *kudos_paths)}
+    for stale in set(cache.entries) - live:
+        del cache.entries[stale]
     validate_people(people, config, log)
     validate_kudos(kudos_list, people, log)
     log.raise_if_errors(strict)
@@ -71,6 +103,8 @@ def load_wall(config: Config, strict: bool = False) -> LoadedWall:
 def render_bodies(kudos_list: Iterable[Kudos], config: Config) -> None:
     renderer = MarkdownRenderer(config.markdown, config.excerpt_length)
     for kudos in kudos_list:
+        if kudos.body_html:
+            continue  # rendered in an earlier run from the same bytes and configuration
         body = renderer.render(kudos.body_markdown)
         kudos.body_html, kudos.excerpt, kudos.word_count = body.html, body.excerpt, body.word_count
 
@@ -96,6 +130,28 @@ def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[s
     units += feed_units(config, wall)
     units += asset_units(wall, config, theme)
     return units
+
+
+@dataclass
+class RenderedSite:
+    """Every output file of one build in memory, with the fingerprint it was rendered from."""
+
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    rendered: list[str] = field(default_factory=list)
+
+
+def render_site(units: list[OutputUnit], previous: RenderedSite | None = None) -> RenderedSite:
+    """Render the units whose fingerprint changed since `previous`; reuse the bytes of the rest."""
+    old = previous.files if previous is not None else {}
+    site = RenderedSite()
+    for unit in units:
+        earlier = old.get(unit.path)
+        if earlier is not None and earlier[0] == unit.fingerprint:
+            site.files[unit.path] = earlier
+        else:
+            site.files[unit.path] = (unit.fingerprint, unit.render())
+            site.rendered.append(unit.path)
+    return site
 
 
 def protected_paths(config: Config, theme_dir: Path) -> list[Path]:

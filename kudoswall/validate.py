@@ -87,7 +87,7 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
                 if skill.slug not in listed:
                     log.warning(kudos.pos("skills"),
                                 f"'{recipient.name}' does not list the skill '{skill.name}'",
-                                f"fine if meant; it shows apart on their page (add it to {recipient.source} to list it)")
+                                f"fine if meant: it shows apart on their page; add it to {recipient.source} to list it")
 
 
 def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos]) -> Wall:
