@@ -77,7 +77,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    return serve(_config(args), host=args.host, port=args.port, open_browser=args.open, drafts=args.drafts)
+    status: int = serve(_config(args), host=args.host, port=args.port, open_browser=args.open, drafts=args.drafts)
+    return status
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -31,6 +31,11 @@ def xml_text(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+def _xml_bytes(root: ET.Element) -> bytes:
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body + b"\n"
+
+
 def _timestamp(kudos: Kudos) -> str:
     return kudos.date.isoformat() + "T00:00:00Z"
 
@@ -78,7 +83,7 @@ def atom_feed(config: Config, people: dict[str, Person], entries: list[Kudos], f
         _sub(entry, "summary", kudos.excerpt)
         _sub(entry, "content", kudos.body_html, type="html")
     ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _xml_bytes(feed)
 
 
 def json_feed(config: Config, people: dict[str, Person], entries: list[Kudos]) -> bytes:
@@ -171,7 +176,7 @@ def sitemap(config: Config, url_paths: list[str]) -> bytes:
         url = ET.SubElement(urlset, "url")
         ET.SubElement(url, "loc").text = xml_text(config.absolute_url(path))
     ET.indent(urlset)
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _xml_bytes(urlset)
 
 
 def robots(config: Config) -> bytes:

@@ -154,7 +154,8 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
                                                      "write the text below the closing '---' instead"),))
         else:
             document = parse_yaml(path, text)
-            body = document.values.get("body") if isinstance(document.values.get("body"), str) else ""
+            body_value = document.values.get("body")
+            body = body_value if isinstance(body_value, str) else ""
             body_line = document.pos(("body",)).line
     except SourceError as exc:
         return ParseResult(problems=tuple(exc.problems))

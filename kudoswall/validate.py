@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from .config import Config
 from .errors import ProblemLog, SourcePos, did_you_mean
-from .models import Kudos, Person, Wall
+from .models import Kudos, Person, Skill, Wall
 from .text import identity_skeleton
 
 _IMAGE_MAGIC = {
@@ -96,7 +96,7 @@ def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos]) -> Wall:
     received: dict[str, list[Kudos]] = defaultdict(list)
     given: dict[str, list[Kudos]] = defaultdict(list)
     skill_kudos: dict[str, list[Kudos]] = defaultdict(list)
-    skills = {}
+    skills: dict[str, Skill] = {}
     for person in sorted(people.values(), key=lambda p: p.handle):
         for skill in person.skills:
             skills.setdefault(skill.slug, skill)

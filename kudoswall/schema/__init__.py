@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import fastjsonschema
 import jsonschema
@@ -119,7 +119,7 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
     validator = error.validator
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed))
+        extra = sorted(set(cast(dict[str, Any], error.instance)) - set(allowed))
         key = extra[0] if extra else "?"
         where = document.pos((*path, key), key=True)
         suggestion = did_you_mean(key, allowed) or f"allowed fields: {', '.join(allowed)}"
@@ -147,13 +147,14 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
     if validator == "maxLength":
         return Problem(
             where,
-            f"'{field}' is too long ({len(error.instance)} characters; at most {error.validator_value})",
+            f"'{field}' is too long ({len(cast(str, error.instance))} characters; at most {error.validator_value})",
             hint or "shorten it",
         )
     if validator == "minLength":
         return Problem(where, f"'{field}' must not be empty", hint)
     if validator == "maxItems":
-        return Problem(where, f"'{field}' has too many items ({len(error.instance)}; at most {error.validator_value})")
+        count = len(cast(list[Any], error.instance))
+        return Problem(where, f"'{field}' has too many items ({count}; at most {error.validator_value})")
     if validator in ("minimum", "maximum"):
         return Problem(where, f"'{field}' is out of range: {error.message}", hint)
     return Problem(where, f"'{field}': {error.message}", hint)
