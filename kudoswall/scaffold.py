@@ -1,0 +1,390 @@
+"""`kudoswall init` and `kudoswall new`: files people would otherwise copy by hand and get wrong.
+
+Both commands only ever create files (opened with O_EXCL), never replace one, and check every
+value before writing, so a mistyped handle or date never leaves a broken file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import CONFIG_FILE, Config
+from .errors import UsageError, did_you_mean
+from .load import KUDOS_DIR, KUDOS_SUFFIXES, PEOPLE_DIR, list_source_files, parse_person, read_source
+from .models import RELATIONSHIPS
+from .schema import SCHEMA_NAMES, load_schema
+from .slugs import slugify
+from .text import check_text
+
+SCHEMA_DIR = ".kudoswall/schema"
+GITIGNORE_LINES = ("site/", ".site.kudoswall-*", ".kudoswall-cache/")
+MAX_SLUG_IN_FILE_NAME = 80  # leaves room for the date and a -N suffix within the 100-character id limit
+
+_EXAMPLE_PEOPLE = {
+    "zoe-martin": """\
+kind: person
+name: Zoë Martín
+headline: Backend engineer
+url: https://example.org/zoe
+skills: [Python, Code review, Mentoring]
+links:
+  github: zoe-example
+""",
+    "acme-cooperative": """\
+kind: organization
+name: Acme Cooperative
+headline: A worker-owned design studio
+url: https://example.org/acme
+skills: [Product design, On-time delivery]
+""",
+}
+
+_EXAMPLE_MD_KUDOS = """\
+from: acme-cooperative
+to: zoe-martin
+date: 2024-05-01
+relationship: client-of
+context: Booking system rewrite
+skills: [Python, Code review]
+title: Calm, careful and fast
+---
+Zoë took over a booking system nobody dared to touch and **shipped the rewrite two weeks early**.
+
+She reviewed every change with our designers in plain language, so we always knew what was
+happening and why. Write your own kudos with `kudoswall new`.
+"""
+
+_EXAMPLE_YAML_KUDOS = """\
+from: zoe-martin
+to: acme-cooperative
+date: 2024-06-12
+relationship: vendor-to
+skills: [On-time delivery]
+body: |
+  Acme's designers sent us finished, tested mock-ups on the day they promised, every time.
+  A kudos can also be a single .yaml file with the text in `body:`, like this one.
+"""
+
+
+def _schema_comment(relative_dir: str, name: str) -> str:
+    return f"# yaml-language-server: $schema={relative_dir}{name}.schema.json\n"
+
+
+def _config_text(title: str) -> str:
+    title_line = yaml.safe_dump({"title": title}, allow_unicode=True, width=1_000_000)
+    return (
+        _schema_comment(f"{SCHEMA_DIR}/", "config")
+        + "# Settings of this kudos wall; your editor explains each key through the schema above.\n"
+        + title_line
+        + "description: Specific, unsolicited recommendations from the people who worked with them.\n"
+        + "# Where the site will be published, ending with '/'; feeds and canonical links use it.\n"
+        + "base_url: http://localhost:8000/\n"
+        + "language: en\n"
+        + "per_page: 20\n"
+    )
+
+
+def _wall_files(title: str) -> dict[str, str]:
+    """Relative path → text of every file of a new wall, except .gitignore."""
+    to_schema = "../../" + SCHEMA_DIR + "/"
+    files = {CONFIG_FILE: _config_text(title)}
+    for name in SCHEMA_NAMES:
+        files[f"{SCHEMA_DIR}/{name}.schema.json"] = (
+            resources.files("kudoswall.schema").joinpath(f"{name}.schema.json").read_text("utf-8")
+        )
+    for handle, text in _EXAMPLE_PEOPLE.items():
+        files[f"content/{PEOPLE_DIR}/{handle}.yaml"] = _schema_comment(to_schema, "person") + text
+    files[f"content/{KUDOS_DIR}/2024-05-01-acme-on-zoe-booking-rewrite.md"] = (
+        "---\n" + _schema_comment(to_schema, "kudos") + _EXAMPLE_MD_KUDOS
+    )
+    files[f"content/{KUDOS_DIR}/2024-06-12-zoe-on-acme-mock-ups.yaml"] = (
+        _schema_comment(to_schema, "kudos") + _EXAMPLE_YAML_KUDOS
+    )
+    return files
+
+
+def _create(path: Path, text: str) -> None:
+    """Write a new file; FileExistsError rather than replacing anything."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def _check_title(title: str) -> None:
+    problem = check_text(title, strict_identity=False)
+    if not title.strip() or len(title) > 120 or problem:
+        reason = problem or "must be 1 to 120 characters"
+        raise UsageError(f"--title {reason}")
+
+
+def init_wall(directory: Path, title: str) -> list[Path]:
+    """Create a wall with example content in `directory` (which may exist); returns the files created.
+
+    Refuses when the folder already holds a wall or any file the example would need; an
+    existing .gitignore is kept and only the missing lines are appended to it.
+    """
+    _check_title(title)
+    if (directory / CONFIG_FILE).exists():
+        raise UsageError(f"{directory / CONFIG_FILE} already exists; this folder already holds a wall")
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} exists and is not a folder")
+    files = _wall_files(title)
+    clashes = [rel for rel in files if (directory / rel).exists() or (directory / rel).is_symlink()]
+    if clashes:
+        raise UsageError(f"refusing to overwrite existing files in {directory}: {', '.join(clashes)}")
+    created: list[Path] = []
+    try:
+        for rel, text in files.items():
+            _create(directory / rel, text)
+            created.append(directory / rel)
+    except FileExistsError as exc:
+        raise UsageError(f"refusing to overwrite {exc.filename}") from None
+    gitignore = directory / ".gitignore"
+    if gitignore.exists():
+        existing = gitignore.read_text("utf-8", errors="replace")
+        missing = [line for line in GITIGNORE_LINES if line not in existing.splitlines()]
+        if missing:
+            with open(gitignore, "a", encoding="utf-8") as handle:
+                handle.write(("" if existing.endswith("\n") or not existing else "\n") + "\n".join(missing) + "\n")
+    else:
+        _create(gitignore, "# Built by kudoswall; never commit it.\n" + "\n".join(GITIGNORE_LINES) + "\n")
+        created.append(gitignore)
+    return created
+
+
+# --- kudoswall new ------------------------------------------------------------------------
+
+Ask = Callable[[str], str]
+
+
+@dataclass
+class KudosDraft:
+    """The fields of a new kudos, checked one by one as they arrive."""
+
+    people: dict[str, str]  # handle → display name
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def set_handle(self, field_name: str, handle: str) -> None:
+        handle = handle.strip()
+        if handle not in self.people:
+            hint = did_you_mean(handle, self.people) or f"add content/{PEOPLE_DIR}/{handle or '<handle>'}.yaml first"
+            raise UsageError(f"--{field_name}: unknown person '{handle}' ({hint})")
+        other = self.values.get("to" if field_name == "from" else "from")
+        if other == handle:
+            raise UsageError(f"--{field_name}: a kudos cannot be written to its own writer ('{handle}')")
+        self.values[field_name] = handle
+
+    def set_relationship(self, text: str) -> None:
+        choices = relationship_choices()
+        text = text.strip()
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            text = choices[int(text) - 1]
+        if text not in choices:
+            hint = did_you_mean(text, choices) or f"use one of: {', '.join(choices)}"
+            raise UsageError(f"--relationship: '{text}' is not a valid relationship ({hint})")
+        self.values["relationship"] = text
+
+    def set_date(self, text: str) -> None:
+        try:
+            date = dt.date.fromisoformat(text.strip())
+        except ValueError:
+            raise UsageError(f"--date: '{text.strip()}' is not a real date written YYYY-MM-DD") from None
+        if len(text.strip()) != 10:
+            raise UsageError(f"--date: write the date as YYYY-MM-DD, not '{text.strip()}'")
+        self.values["date"] = date
+
+    def set_text(self, field_name: str, text: str, limit: int) -> None:
+        text = text.strip()
+        if not text:
+            return
+        problem = check_text(text, strict_identity=False)
+        if problem or len(text) > limit:
+            raise UsageError(f"--{field_name.replace('_', '-')} {problem or f'is longer than {limit} characters'}")
+        self.values[field_name] = text
+
+    def set_skills(self, text: str) -> None:
+        skills = list(dict.fromkeys(" ".join(part.split()) for part in text.split(",") if part.strip()))
+        if len(skills) > 12 or any(len(skill) > 60 or check_text(skill, strict_identity=True) for skill in skills):
+            raise UsageError("--skills: at most 12 skills, each at most 60 characters of plain text")
+        if skills:
+            self.values["skills"] = skills
+
+    def set_body(self, text: str) -> None:
+        body = "\n".join(line.rstrip() for line in text.strip("\n").splitlines()).strip("\n")
+        if not body.strip():
+            raise UsageError("--body: the kudos has no text")
+        problem = check_text(body, strict_identity=False, allow_newlines=True)
+        if problem:
+            raise UsageError(f"--body {problem}")
+        self.values["body"] = body
+
+
+def relationship_choices() -> list[str]:
+    """The allowed relationships, in the kudos schema's order."""
+    return [str(choice) for choice in load_schema("kudos")["properties"]["relationship"]["enum"]]
+
+
+def _people_names(config: Config) -> dict[str, str]:
+    people_paths, _, _ = list_source_files(config)
+    names: dict[str, str] = {}
+    for path in people_paths:
+        result = parse_person(read_source(config, path), config)
+        names[path.stem] = result.person.name if result.person else path.stem
+    return names
+
+
+REQUIRED_FLAGS = {"from": "--from", "to": "--to", "relationship": "--relationship", "body": "--body"}
+
+
+def _apply_flags(draft: KudosDraft, args: argparse.Namespace, read_stdin: Callable[[], str]) -> list[str]:
+    """Apply every given flag, collecting all mistakes into one error; returns the unset fields."""
+    errors: list[str] = []
+    setters: list[tuple[str | None, Callable[[str], None]]] = [
+        (args.from_handle, lambda v: draft.set_handle("from", v)),
+        (args.to_handle, lambda v: draft.set_handle("to", v)),
+        (args.relationship, draft.set_relationship),
+        (args.date, draft.set_date),
+        (args.skills, draft.set_skills),
+        (args.context, lambda v: draft.set_text("context", v, 160)),
+        (args.title, lambda v: draft.set_text("title", v, 140)),
+        (args.role_from, lambda v: draft.set_text("role_from", v, 120)),
+        (args.role_to, lambda v: draft.set_text("role_to", v, 120)),
+        (read_stdin() if args.body == "-" else args.body, draft.set_body),
+    ]
+    for value, setter in setters:
+        if value is not None:
+            try:
+                setter(value)
+            except UsageError as exc:
+                errors.append(str(exc))
+    if errors:
+        raise UsageError("\n".join(errors))
+    return [name for name in REQUIRED_FLAGS if name not in draft.values]
+
+
+def _ask_until_valid(ask: Ask, prompt: str, setter: Callable[[str], None], optional: bool = False) -> None:
+    while True:
+        answer = ask(prompt)
+        if optional and not answer.strip():
+            return
+        try:
+            setter(answer)
+            return
+        except UsageError as exc:
+            print(f"  {str(exc).split(': ', 1)[-1]}")
+
+
+def _ask_body(ask: Ask) -> str:
+    print("The recommendation (Markdown). End with a line holding only '.', or Ctrl-D:")
+    lines: list[str] = []
+    while True:
+        try:
+            line = ask("")
+        except EOFError:
+            break
+        if line == ".":
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _interview(draft: KudosDraft, missing: list[str], ask_optional: bool, ask: Ask) -> None:
+    """Ask for each missing field on the terminal, re-asking until the answer is valid."""
+    if {"from", "to"} & set(missing):
+        shown = list(draft.people.items())[:30]
+        print("People: " + ", ".join(f"{handle} ({name})" for handle, name in shown)
+              + (" …" if len(draft.people) > len(shown) else ""))
+    if "from" in missing:
+        _ask_until_valid(ask, "Your handle (from): ", lambda v: draft.set_handle("from", v))
+    if "to" in missing:
+        _ask_until_valid(ask, "Recipient's handle (to): ", lambda v: draft.set_handle("to", v))
+    if "relationship" in missing:
+        recipient = draft.people.get(draft.values.get("to", ""), "them")
+        for number, choice in enumerate(relationship_choices(), 1):
+            print(f"  {number:2}. {choice:16} you {RELATIONSHIPS[choice].format(to=recipient)}")
+        _ask_until_valid(ask, "Relationship (number or name): ", draft.set_relationship)
+    if ask_optional:
+        _ask_until_valid(ask, "Skills you vouch for, comma-separated (optional): ", draft.set_skills, optional=True)
+        _ask_until_valid(ask, "Company or project (optional): ",
+                         lambda v: draft.set_text("context", v, 160), optional=True)
+        _ask_until_valid(ask, "Headline (optional): ", lambda v: draft.set_text("title", v, 140), optional=True)
+    while "body" not in draft.values:
+        try:
+            draft.set_body(_ask_body(ask))
+        except UsageError as exc:
+            print(f"  {str(exc).split(': ', 1)[-1]}")
+
+
+def kudos_text(values: dict[str, Any]) -> str:
+    """The Markdown file: YAML front matter written by yaml.safe_dump (so quoting is always right)."""
+    front: dict[str, Any] = {"from": values["from"], "to": values["to"], "date": values["date"].isoformat(),
+                             "relationship": values["relationship"]}
+    role = {key: values[f"role_{key}"] for key in ("from", "to") if values.get(f"role_{key}")}
+    if role:
+        front["role"] = role
+    for name in ("context", "skills", "title"):
+        if values.get(name):
+            front[name] = values[name]
+    lines = []
+    for key, value in front.items():
+        if key == "date":
+            lines.append(f"date: {value}\n")  # checked above; plain so it reads as written
+            continue
+        lines.append(yaml.safe_dump({key: value}, allow_unicode=True, sort_keys=False, width=1_000_000,
+                                    default_flow_style=None if isinstance(value, list) else False))
+    return "---\n" + "".join(lines) + "---\n" + str(values["body"]) + "\n"
+
+
+def _taken_stems(kudos_dir: Path) -> set[str]:
+    if not kudos_dir.is_dir():
+        return set()
+    return {name.rsplit(".", 1)[0] for name in os.listdir(kudos_dir) if name.endswith(KUDOS_SUFFIXES)}
+
+
+def write_new_kudos(kudos_dir: Path, values: dict[str, Any]) -> Path:
+    """Create content/kudos/<date>-<slug>.md, adding -2, -3 … rather than replacing a file."""
+    slug_source = values.get("title") or f"{values['from']}-on-{values['to']}"
+    slug = slugify(slug_source)[:MAX_SLUG_IN_FILE_NAME].rstrip("-")
+    stem = f"{values['date'].isoformat()}-{slug}"
+    text = kudos_text(values)
+    kudos_dir.mkdir(parents=True, exist_ok=True)
+    taken = _taken_stems(kudos_dir)
+    for number in range(1, 10_000):
+        candidate = stem if number == 1 else f"{stem}-{number}"
+        if candidate in taken:
+            continue
+        try:
+            _create(kudos_dir / f"{candidate}.md", text)
+        except FileExistsError:
+            continue
+        return kudos_dir / f"{candidate}.md"
+    raise UsageError(f"too many kudos files named {stem}-N.md")
+
+
+def _read_stdin() -> str:
+    return sys.stdin.read()
+
+
+def new_kudos(config: Config, args: argparse.Namespace, ask: Ask = input) -> Path:
+    """Check every field (asking on a terminal for what is missing), then write the new file."""
+    draft = KudosDraft(_people_names(config))
+    missing = _apply_flags(draft, args, _read_stdin)
+    draft.values.setdefault("date", dt.date.today())
+    interactive = not args.no_input and args.body != "-" and sys.stdin.isatty()
+    if missing and not interactive:
+        flags = ", ".join(REQUIRED_FLAGS[name] for name in missing)
+        raise UsageError(f"missing {flags} (run on a terminal without --no-input to be asked)")
+    if missing:
+        given = [args.from_handle, args.to_handle, args.relationship, args.skills, args.context, args.title, args.body]
+        _interview(draft, missing, ask_optional=all(value is None for value in given), ask=ask)
+    return write_new_kudos(config.content_path / KUDOS_DIR, draft.values)

@@ -1,0 +1,202 @@
+"""Feeds and machine-readable files: Atom (RFC 4287), JSON Feed 1.1, kudos.json, sitemap, robots."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from sitecheck import FIXTURES, BuiltSite, demo_site, small_wall_site
+
+from kudoswall.build import load_wall
+from kudoswall.config import load_config
+from kudoswall.feeds import atom_feed, json_feed, kudos_api, sitemap, xml_text
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+SITES: dict[str, Callable[[], BuiltSite]] = {"demo": demo_site, "small-wall": small_wall_site}
+
+
+def api_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(
+        resources.files("kudoswall.schema").joinpath("api.schema.json").read_text("utf-8"))
+    return schema
+
+
+def atom_problems(data: bytes) -> list[str]:
+    """What RFC 4287 requires of a feed and its entries, checked on the parsed XML."""
+    root = ET.fromstring(data)
+    problems = []
+    if root.tag != f"{ATOM}feed":
+        return [f"root element is {root.tag}"]
+    for name in ("id", "title", "updated"):
+        if len(root.findall(f"{ATOM}{name}")) != 1:
+            problems.append(f"feed needs exactly one <{name}>")
+    feed_has_author = root.find(f"{ATOM}author/{ATOM}name") is not None
+    for index, entry in enumerate(root.findall(f"{ATOM}entry")):
+        for name in ("id", "title", "updated"):
+            if len(entry.findall(f"{ATOM}{name}")) != 1:
+                problems.append(f"entry {index} needs exactly one <{name}>")
+        links = [link for link in entry.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
+        if not links and entry.find(f"{ATOM}content") is None:
+            problems.append(f"entry {index} has neither an alternate link nor content")
+        if not feed_has_author and entry.find(f"{ATOM}author/{ATOM}name") is None:
+            problems.append(f"entry {index} has no author")
+        for stamp in entry.findall(f"{ATOM}updated") + entry.findall(f"{ATOM}published"):
+            if not RFC3339.match(stamp.text or ""):
+                problems.append(f"entry {index}: {stamp.text!r} is not an RFC 3339 date")
+    for stamp in root.findall(f"{ATOM}updated"):
+        if not RFC3339.match(stamp.text or ""):
+            problems.append(f"feed: {stamp.text!r} is not an RFC 3339 date")
+    return problems
+
+
+# --- whole-site checks -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", SITES)
+def test_every_atom_feed_meets_rfc_4287(name: str) -> None:
+    site = SITES[name]()
+    feeds = [f for f in site.files if f.endswith("feed.xml")]
+    assert "feed.xml" in feeds and any(f.startswith("people/") for f in feeds)
+    failures = [f"{feed}: {problem}" for feed in feeds for problem in atom_problems((site.output / feed).read_bytes())]
+    assert failures == []
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_atom_entries_link_to_pages_that_exist(name: str) -> None:
+    site = SITES[name]()
+    root = ET.fromstring((site.output / "feed.xml").read_bytes())
+    entries = root.findall(f"{ATOM}entry")
+    assert entries
+    for entry in entries:
+        href = entry.find(f"{ATOM}link").get("href") or ""  # type: ignore[union-attr]
+        assert site.file_for(href) is not None, href
+        assert entry.findtext(f"{ATOM}id") == href
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_json_feed_has_the_version_and_required_fields(name: str) -> None:
+    site = SITES[name]()
+    feed = json.loads((site.output / "feed.json").read_text("utf-8"))
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["title"]
+    assert feed["feed_url"] == site.base_url + "feed.json"
+    assert site.file_for(feed["home_page_url"]) == "index.html"
+    assert feed["items"]
+    for item in feed["items"]:
+        assert item["id"] and ("content_html" in item or "content_text" in item)
+        assert site.file_for(item["url"]) is not None
+        assert dt.datetime.fromisoformat(item["date_published"].replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_kudos_json_matches_its_published_schema(name: str) -> None:
+    site = SITES[name]()
+    document = json.loads((site.output / "kudos.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(api_schema())
+    errors = [f"{list(e.absolute_path)}: {e.message}"
+              for e in jsonschema.Draft202012Validator(api_schema()).iter_errors(document)]
+    assert errors == []
+    assert document["kudos"]
+    for record in document["kudos"]:
+        assert site.file_for(record["url"]) is not None
+    handles = {person["handle"] for person in document["people"]}
+    assert all(k["from"] in handles and k["to"] in handles for k in document["kudos"])
+    assert sum(p["received"] for p in document["people"]) == len(document["kudos"])
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_sitemap_lists_every_page_under_base_url_and_nothing_else(name: str) -> None:
+    site = SITES[name]()
+    root = ET.fromstring((site.output / "sitemap.xml").read_bytes())
+    locations = [loc.text or "" for loc in root.iter(f"{SITEMAP}loc")]
+    assert all(loc.startswith(site.base_url) for loc in locations)
+    listed = {site.file_for(loc) for loc in locations}
+    assert None not in listed
+    assert len(locations) == len(set(locations))
+    unlisted = set(site.html_pages) - listed - {"404.html"}
+    assert unlisted == set()
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_robots_txt_points_at_the_sitemap(name: str) -> None:
+    site = SITES[name]()
+    lines = (site.output / "robots.txt").read_text("utf-8").splitlines()
+    assert f"Sitemap: {site.base_url}sitemap.xml" in lines
+
+
+# --- the feed functions ----------------------------------------------------------------------
+
+def small_wall() -> tuple[Any, Any]:
+    config = load_config(FIXTURES / "small-wall")
+    return config, load_wall(config).wall
+
+
+def test_xml_text_removes_characters_xml_cannot_carry() -> None:
+    assert xml_text("a\x00b\x08c\x0bd\ufffee\tf\ng") == "abcde\tf\ng"
+
+
+def test_atom_feed_survives_control_characters_and_markup_in_titles() -> None:
+    config, wall = small_wall()
+    kudos = wall.kudos[0]
+    wall.kudos[0] = dataclasses.replace(kudos, title="a\x07b <c> & d")
+    root = ET.fromstring(atom_feed(config, wall.people, wall.kudos, "feed.xml", "T", ""))
+    assert root.find(f"{ATOM}entry/{ATOM}title").text == "ab <c> & d"  # type: ignore[union-attr]
+
+
+def test_atom_feed_of_someone_with_no_kudos_is_still_valid() -> None:
+    config, wall = small_wall()
+    data = atom_feed(config, wall.people, [], "people/x/feed.xml", "Kudos for X", "people/x/")
+    assert atom_problems(data) == []
+    assert ET.fromstring(data).findall(f"{ATOM}entry") == []
+
+
+def test_json_feed_items_are_newest_first_with_writer_as_author() -> None:
+    config, wall = small_wall()
+    feed = json.loads(json_feed(config, wall.people, wall.kudos))
+    dates = [item["date_published"] for item in feed["items"]]
+    assert dates == sorted(dates, reverse=True)
+    first = feed["items"][0]
+    assert first["authors"][0]["name"] == "Bjørn Åsen"
+    assert first["tags"] == ["User research"]
+
+
+def test_kudos_api_keeps_non_ascii_text_readable_and_valid() -> None:
+    config, wall = small_wall()
+    data = kudos_api(config, wall)
+    assert "陈美".encode() in data
+    document = json.loads(data)
+    jsonschema.validate(document, api_schema())
+    assert [p["handle"] for p in document["people"]] == sorted(p["handle"] for p in document["people"])
+    fjord = next(p for p in document["people"] if p["handle"] == "fjord-labs")
+    assert fjord["kind"] == "organization" and fjord["given"] == 1 and fjord["received"] == 1
+    ines = next(p for p in document["people"] if p["handle"] == "ines-moreau")
+    assert ines["links"]["github"] == "https://github.com/ines-example"
+
+
+def test_sitemap_escapes_ampersands() -> None:
+    config, _ = small_wall()
+    data = sitemap(config, ["a&b/"])
+    assert b"a&amp;b/" in data
+    assert ET.fromstring(data).findtext(f"{SITEMAP}url/{SITEMAP}loc") == "https://example.org/kudos/a&b/"
+
+
+def test_feed_limit_bounds_the_main_feed(tmp_path: Path) -> None:
+    wall = tmp_path / "wall"
+    shutil.copytree(FIXTURES / "small-wall", wall)
+    (wall / "kudoswall.yaml").write_text((wall / "kudoswall.yaml").read_text("utf-8") + "feed_limit: 2\n", "utf-8")
+    site = BuiltSite.build(wall, tmp_path / "site")
+    root = ET.fromstring((site.output / "feed.xml").read_bytes())
+    assert len(root.findall(f"{ATOM}entry")) == 2
+    assert len(json.loads((site.output / "feed.json").read_bytes())["items"]) == 2
+    assert len(json.loads((site.output / "kudos.json").read_bytes())["kudos"]) == 6

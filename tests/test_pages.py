@@ -1,0 +1,188 @@
+"""HTML pages: what the planner produces, and every built page checked like a browser would."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sitecheck import FIXTURES, BuiltSite, check_page, check_stylesheet, demo_site, parse_html, small_wall_site
+
+from kudoswall.build import load_wall, plan_outputs
+from kudoswall.config import load_config
+from kudoswall.pages import relationship_sentence
+from kudoswall.theme import Theme, resolve_theme_dir
+from kudoswall.units import OutputUnit
+
+SITES: dict[str, Callable[[], BuiltSite]] = {"demo": demo_site, "small-wall": small_wall_site}
+
+
+def plan(wall: Path) -> dict[str, OutputUnit]:
+    config = load_config(wall)
+    loaded = load_wall(config)
+    return {unit.path: unit for unit in plan_outputs(loaded.wall, config, Theme(config, resolve_theme_dir(config)))}
+
+
+def page_tree(site: BuiltSite, rel: str) -> object:
+    document, errors = parse_html((site.output / rel).read_bytes())
+    assert errors == []
+    return document
+
+
+def text_of(element: object) -> str:
+    return " ".join("".join(element.itertext()).split())  # type: ignore[attr-defined]
+
+
+# --- every page of the demo wall and the fixture ---------------------------------------------
+
+@pytest.mark.parametrize("name", SITES)
+def test_every_page_parses_and_has_sound_structure_and_links(name: str) -> None:
+    site = SITES[name]()
+    assert len(site.html_pages) > 20
+    failures = [failure for page in site.html_pages for failure in check_page(site, page)]
+    assert failures == []
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_stylesheets_load_nothing_from_other_hosts(name: str) -> None:
+    site = SITES[name]()
+    stylesheets = [f for f in site.files if f.endswith(".css")]
+    assert stylesheets
+    assert [failure for css in stylesheets for failure in check_stylesheet(site, css)] == []
+
+
+@pytest.mark.parametrize("name", SITES)
+def test_every_kudos_person_and_skill_has_a_page(name: str) -> None:
+    site = SITES[name]()
+    api = json.loads((site.output / "kudos.json").read_text("utf-8"))
+    expected = {f"k/{k['id']}/index.html" for k in api["kudos"]}
+    expected |= {f"people/{p['handle']}/index.html" for p in api["people"]}
+    expected |= {f"skills/{s['slug']}/index.html" for s in api["skills"]}
+    assert expected <= set(site.html_pages)
+
+
+# --- the checker itself catches what it should ------------------------------------------------
+
+BROKEN_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>t</title>
+<link rel="canonical" href="https://example.org/kudos/elsewhere/">
+<link rel="stylesheet" href="https://cdn.example.net/style.css">
+</head><body><h1>One</h1><h1>Two</h1>
+<a href="missing/">gone</a> <a href="#nowhere">jump</a> <a href="javascript:alert(1)">js</a>
+<a href="https://other.example.com/">fine: an outbound link</a> <img src="//cdn.example.net/a.png" alt="">
+<p id="x"></p><p id="x"></p>
+</body></html>
+"""
+
+
+def test_the_page_checker_reports_each_kind_of_breakage(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text(BROKEN_PAGE, "utf-8")
+    failures = check_page(BuiltSite(tmp_path, "https://example.org/kudos/"), "index.html")
+    joined = "\n".join(failures)
+    assert "no lang attribute" in joined
+    assert "2 <h1> elements" in joined
+    assert "is not the page's own address" in joined
+    assert "'https://cdn.example.net/style.css': loads a resource from another host" in joined
+    assert "'//cdn.example.net/a.png': loads a resource from another host" in joined
+    assert "'missing/': no such file" in joined
+    assert "has no element with id 'nowhere'" in joined
+    assert "scheme 'javascript' is not allowed" in joined
+    assert "duplicate ids ['x']" in joined
+    assert "other.example.com" not in joined
+    assert len(failures) == 9
+
+
+def test_the_page_checker_accepts_a_sound_page(tmp_path: Path) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "s.css").write_text("body{}", "utf-8")
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
+        '<link rel="canonical" href="https://example.org/kudos/"><link rel="stylesheet" href="static/s.css">'
+        '</head><body><h1 id="top">One</h1><a href="#top">top</a> <a href="./">home</a>'
+        ' <a href="/kudos/static/s.css">css</a></body></html>', "utf-8")
+    assert check_page(BuiltSite(tmp_path, "https://example.org/kudos/"), "index.html") == []
+
+
+# --- the planner ----------------------------------------------------------------------------
+
+def test_planner_paginates_and_lists_every_page_once() -> None:
+    units = plan(FIXTURES / "small-wall")
+    html = sorted(path for path in units if path.endswith(".html"))
+    assert "index.html" in html and "page/2/index.html" in html and "page/3/index.html" not in html
+    assert "k/calm-on-call/index.html" in html  # an explicit id: names the permalink
+    assert "skills/c-plus-plus/index.html" in html  # a skill only a kudos vouches for still has a page
+    assert "404.html" in html
+    assert len(html) == len(set(html))
+
+
+def test_fingerprints_are_stable_and_change_only_for_pages_that_show_a_change(tmp_path: Path) -> None:
+    import shutil
+
+    wall = tmp_path / "wall"
+    shutil.copytree(FIXTURES / "small-wall", wall)
+    before = {path: unit.fingerprint for path, unit in plan(wall).items()}
+    assert before == {path: unit.fingerprint for path, unit in plan(wall).items()}
+    kudos_file = wall / "content/kudos/2024-07-01-ines-on-fjord-delivery.md"
+    kudos_file.write_text(kudos_file.read_text("utf-8").replace("with tests", "with tests and docs"), "utf-8")
+    after = {path: unit.fingerprint for path, unit in plan(wall).items()}
+    changed = {path for path in before if before[path] != after[path]}
+    assert "k/2024-07-01-ines-on-fjord-delivery/index.html" in changed
+    assert {"people/ines-moreau/index.html", "people/fjord-labs/index.html"} <= changed
+    assert "people/chen-mei/index.html" not in changed
+    assert "k/calm-on-call/index.html" not in changed
+    assert "static/style.css" not in changed
+
+
+def test_relationship_sentence_reads_from_the_writers_side() -> None:
+    config = load_config(FIXTURES / "small-wall")
+    wall = load_wall(config).wall
+    kudos = next(k for k in wall.kudos if k.id == "calm-on-call")
+    sentence = relationship_sentence(kudos, wall.people["ines-moreau"], wall.people["bjorn-asen"])
+    assert sentence == "Inès Moreau worked with Bjørn Åsen on the same team"
+
+
+# --- what the fixture's pages show -------------------------------------------------------------
+
+def test_markup_in_titles_and_names_is_shown_as_text_never_as_tags() -> None:
+    site = small_wall_site()
+    document = page_tree(site, "k/2023-06-20-fjord-on-chen-design/index.html")
+    h1 = document.find(".//h1")  # type: ignore[attr-defined]
+    assert text_of(h1) == 'Designs that ship: <fast> & "right"'
+    assert document.find(".//fast") is None  # type: ignore[attr-defined]
+    assert "Fjord Labs & Co." in text_of(document.find(".//body"))  # type: ignore[attr-defined]
+
+
+def test_kudos_page_json_ld_describes_a_recommendation_by_an_organization() -> None:
+    site = small_wall_site()
+    document = page_tree(site, "k/2023-06-20-fjord-on-chen-design/index.html")
+    scripts = [s for s in document.iter("script") if s.get("type") == "application/ld+json"]  # type: ignore[attr-defined]
+    data = json.loads("".join(scripts[0].itertext()))
+    assert data["@type"] == "Recommendation"
+    assert data["author"]["@type"] == "Organization" and data["author"]["name"] == "Fjord Labs & Co."
+    assert data["itemReviewed"]["name"] == "陈美"
+    assert data["datePublished"] == "2023-06-20"
+
+
+def test_person_page_shows_a_vouched_skill_they_do_not_list() -> None:
+    site = small_wall_site()
+    document = page_tree(site, "people/ines-moreau/index.html")
+    hrefs = {a.get("href") for a in document.iter("a")}  # type: ignore[attr-defined]
+    assert "../../skills/c-plus-plus/" in hrefs
+    assert "../../k/2024-02-29-chen-on-ines-mentoring/" in hrefs
+    assert "Inès Moreau" in text_of(document.find(".//h1"))  # type: ignore[attr-defined]
+
+
+def test_markdown_headings_in_a_kudos_never_become_a_second_h1() -> None:
+    site = small_wall_site()
+    document = page_tree(site, "k/2024-02-29-chen-on-ines-mentoring/index.html")
+    assert len(document.findall(".//h1")) == 1  # type: ignore[attr-defined]
+    assert any(text_of(h) == "What I learned" for h in document.iter("h3"))  # type: ignore[attr-defined]
+
+
+def test_404_page_links_absolutely_so_it_works_at_any_depth() -> None:
+    site = small_wall_site()
+    document = page_tree(site, "404.html")
+    stylesheet = next(link for link in document.iter("link")  # type: ignore[attr-defined]
+                      if "stylesheet" in (link.get("rel") or "").split())
+    assert stylesheet.get("href").startswith("/kudos/static/")
