@@ -17,6 +17,7 @@ from .load import ParseResult, SourceFile, list_source_files, parse_kudos, parse
 from .markup import MarkdownRenderer
 from .models import Kudos, Person, Wall
 from .pages import PagePlanner
+from .permanence import plan_permanence
 from .theme import Theme, resolve_theme_dir
 from .units import OutputUnit, fingerprint
 from .validate import assemble_wall, validate_kudos, validate_people
@@ -39,6 +40,7 @@ class BuildReport:
     removed: int = 0
     seconds: float = 0.0
     warnings: list[Problem] = field(default_factory=list)
+    wall: Wall | None = None  # for recording newly published kudos in kudoswall.lock
 
     def summary(self) -> str:
         return (f"Built {self.kudos:,} kudos into {self.pages:,} pages ({self.files:,} files) in {self.seconds:.1f} s "
@@ -126,7 +128,9 @@ def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
 
 def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None
                  ) -> list[OutputUnit]:
+    permanence = plan_permanence(wall, config)  # kudoswall.lock, history, verification; raises if a URL breaks
     units = list(PagePlanner(wall, config, theme, extra_context).units())
+    units += permanence.units(theme)
     units += feed_units(config, wall)
     units += asset_units(wall, config, theme)
     return units
@@ -167,7 +171,7 @@ def build_site(config: Config, output: Path, strict: bool = False,
     loaded = load_wall(config, strict)
     theme = Theme(config, theme_dir)
     units = plan_outputs(loaded.wall, config, theme)
-    report = BuildReport(kudos=len(loaded.wall.kudos), warnings=loaded.problems)
+    report = BuildReport(kudos=len(loaded.wall.kudos), warnings=loaded.problems, wall=loaded.wall)
     with SiteWriter(output) as writer:
         for index, unit in enumerate(units):
             writer.write(unit.path, unit.render())

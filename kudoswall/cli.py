@@ -60,14 +60,28 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("\r\033[K", end="", file=sys.stderr)
     _print_problems(report.warnings)
     print(report.summary())
+    if report.wall is not None:
+        from .lockfile import LOCK_FILE, update_lock
+
+        added = update_lock(config.root, report.wall)
+        if added:
+            print(f"Recorded {added:,} newly published page{'s' if added != 1 else ''} in {LOCK_FILE} (commit it)")
     return EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .build import check_wall
+    from .errors import sorted_problems
+    from .honesty import near_duplicates
+    from .permanence import evaluate, resolve_base
 
     config = _config(args)
     loaded = check_wall(config, strict=args.strict)
+    permanence = evaluate(loaded.wall, config, resolve_base(config.root, args.base))
+    problems = sorted_problems([*loaded.problems, *permanence.problems, *near_duplicates(loaded.wall.kudos)])
+    if any(p.severity == "error" for p in problems) or (args.strict and problems):
+        raise ContentError(problems)
+    loaded.problems = problems
     _print_problems(loaded.problems, args.format)
     suffix = f" ({_summary_line(loaded.problems)})" if loaded.problems else ""
     print(f"OK: {len(loaded.wall.kudos):,} kudos from {len(loaded.wall.people):,} people{suffix}")
@@ -94,8 +108,20 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from .scaffold import new_kudos
 
-    path = new_kudos(_config(args), args)
+    config = _config(args)
+    path = new_kudos(config, args)
     print(f"created {path}")
+    from .mv import record_new_kudos
+
+    record_new_kudos(config, Path(path))
+    return EXIT_OK
+
+
+def cmd_mv(args: argparse.Namespace) -> int:
+    from .mv import move_kudos
+
+    old_path, new_path = move_kudos(_config(args), args.old, args.new)
+    print(f"moved {old_path} -> {new_path} (the old address now redirects; commit both files)")
     return EXIT_OK
 
 
@@ -105,6 +131,8 @@ EXAMPLES = {
     "check": "examples:\n  kudoswall check\n  kudoswall check --strict\n  kudoswall check --format github   # annotations in GitHub Actions",
     "serve": "examples:\n  kudoswall serve\n  kudoswall serve --port 8080 --open\n  kudoswall serve --drafts",
     "init": "examples:\n  kudoswall init my-wall\n  kudoswall init . --title 'Team kudos'",
+    "mv": "examples:\n  kudoswall mv 2024-05-01-ada-on-grace 2024-05-01-ada-on-grace-hopper\n"
+          "  kudoswall mv content/kudos/2024-05-01-old.md 2024-05-01-new",
     "new": "examples:\n  kudoswall new                      # asks for each field\n"
            "  kudoswall new --from ada-okafor --to grace-lindqvist --relationship same-team \\\n"
            "      --skills 'Go, Incident response' --body 'Grace turned our worst outage into our best runbook.'",
@@ -139,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", "Validate the wall without writing anything.", cmd_check)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--format", choices=["text", "github"], default="text", help="how to print problems")
+    check.add_argument("--base", metavar="REF", help="also compare with kudoswall.lock at this commit (default: the "
+                       "merge base with the remote's default branch, if any; 'none' to skip)")
 
     serve = command("serve", "Preview the wall locally, rebuilding on change.", cmd_serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
@@ -162,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--role-to", metavar="TEXT", help="their position at the time")
     new.add_argument("--body", metavar="TEXT", help="the recommendation (Markdown); '-' reads standard input")
     new.add_argument("--no-input", action="store_true", help="never prompt; fail if something is missing")
+    move = command("mv", "Rename a kudos: move its file and keep its old address as a redirect.", cmd_mv)
+    move.add_argument("old", metavar="OLD", help="the kudos' current id or file")
+    move.add_argument("new", metavar="NEW", help="its new id")
     return parser
 
 
@@ -176,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kudoswall: {_summary_line(exc.problems)}; nothing was written", file=sys.stderr)
         return EXIT_CONTENT
     except UsageError as exc:
-        print(f"kudoswall: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:
+            print(f"kudoswall: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("\nkudoswall: interrupted", file=sys.stderr)

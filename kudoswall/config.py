@@ -43,6 +43,10 @@ class Config:
     max_body_length: int = 20000
     content_dir: str = "content"
     output_dir: str = "site"
+    require_consent: bool = False
+    require_verified_authors: bool = False
+    reciprocal_days: int = 90
+    min_words: int = 0
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
 
     @property

@@ -16,6 +16,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .links import kudos_path, person_path, skill_path, wall_page_path
+from .lockfile import content_digest
 from .models import Kudos, Person, Wall
 from .units import OutputUnit, fingerprint
 
@@ -149,6 +150,25 @@ def _kudos_record(kudos: Kudos, config: Config) -> dict[str, Any]:
         "excerpt": kudos.excerpt,
         "html": kudos.body_html,
         "digest": "sha256:" + kudos.digest,
+        **permanence_record(kudos),
+    }
+
+
+def permanence_record(kudos: Kudos) -> dict[str, Any]:
+    """History, verification and reciprocity (issue 4); identities never appear here."""
+    history = kudos.history
+    return {
+        "verified": kudos.verified,
+        "reciprocal_with": kudos.reciprocal_with,
+        "history": None if history is None else {
+            "first_published": history.first_published.isoformat() if history.first_published else None,
+            "last_updated": history.last_updated.isoformat() if history.last_updated else None,
+            "revisions": history.revisions,
+            "edited": history.edited,
+            "source": history.source,
+            "url": history.history_url,
+            "content_digest": content_digest(kudos),
+        },
     }
 
 
@@ -196,7 +216,7 @@ def feed_units(config: Config, wall: Wall) -> Iterator[OutputUnit]:
                      lambda: atom_feed(config, people, latest, "feed.xml", config.title, ""))
     yield OutputUnit("feed.json", fingerprint("jsonfeed", config_digest, latest_digests),
                      lambda: json_feed(config, people, latest))
-    all_digests = [*(p.digest for p in people.values()), *digests(wall.kudos)]
+    all_digests = [*(p.digest for p in people.values()), *digests(wall.kudos), *(k.permanence_key for k in wall.kudos)]
     yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall))
     for person in people.values():
         received = wall.received.get(person.handle, [])[: config.feed_limit]

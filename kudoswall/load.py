@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import Config
 from .errors import Problem, SourcePos
-from .models import Kudos, Link, Person, Skill
+from .models import Identities, Kudos, Link, Person, Skill
 from .schema import validate_document
 from .slugs import is_slug, slugify
 from .sourcefile import SourceError, YamlDocument, decode_source, parse_yaml, split_front_matter
@@ -118,6 +118,7 @@ def parse_person(source: SourceFile, config: Config) -> ParseResult:
     for skill_index, skill_name in enumerate(document.values.get("skills") or []):
         if isinstance(skill_name, str) and (message := check_text(skill_name, strict_identity=True)):
             problems.append(Problem(document.pos(("skills", skill_index)), f"skill {message}", "retype the text"))
+    removed_date = _optional_date(document, ("status_date",), problems)
     if problems:
         return ParseResult(problems=tuple(problems))
     values: dict[str, Any] = document.values
@@ -137,8 +138,19 @@ def parse_person(source: SourceFile, config: Config) -> ParseResult:
         source=path,
         digest=source.digest,
         pos=SourcePos(path, 1, 1),
+        aliases=tuple(values.get("aliases") or ()),
+        removed=values.get("status") == "removed",
+        removed_date=removed_date,
+        identities=_identities(values.get("identities")),
     )
     return ParseResult(person=person)
+
+
+def _identities(values: dict[str, Any] | None) -> Identities | None:
+    if not values:
+        return None
+    return Identities(emails=tuple(e.casefold() for e in values.get("emails") or ()), github=values.get("github"),
+                      keys=tuple(values.get("keys") or ()))
 
 
 def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
@@ -162,7 +174,8 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
     problems = validate_document("kudos", document)
     _text_fields(document, ("title", "context"), problems, strict=False)
     body = unicodedata.normalize("NFC", body or "").strip("\n")
-    if not body.strip():
+    status = document.values.get("status", "published")
+    if not body.strip() and status == "published":
         problems.append(Problem(SourcePos(path, body_line, 1), "the kudos has no text",
                                 "write the recommendation below the front matter" if path.endswith(".md")
                                 else "add a 'body:' field with the text"))
@@ -172,6 +185,10 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
                                 "shorten it, or raise max_body_length in kudoswall.yaml"))
     elif message := check_text(body, strict_identity=False, allow_newlines=True):
         problems.append(Problem(SourcePos(path, body_line, 1), f"the text {message}", "retype the text"))
+    elif config.min_words and status == "published" and len(body.split()) < config.min_words:
+        problems.append(Problem(SourcePos(path, body_line, 1),
+                                f"the text is too short ({len(body.split())} words; at least {config.min_words})",
+                                "say what they did and what it changed; a specific kudos is worth more"))
     values: dict[str, Any] = document.values
     date: dt.date | None = None
     if isinstance(values.get("date"), str) and not any(p.message.startswith("'date'") for p in problems):
@@ -182,6 +199,16 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
                                     "check the month and day"))
     kudos_id = values.get("id") or slugify(Path(path).stem)
     if problems or date is None:
+        return ParseResult(problems=tuple(problems))
+    status_date = _optional_date(document, ("status_date",), problems)
+    consent = values.get("consent") or {}
+    consent_date = _optional_date(document, ("consent", "date"), problems)
+    if consent and consent.get("by") != values["to"]:
+        problems.append(Problem(document.pos(("consent", "by")), "consent can only be given by the recipient",
+                                f"set 'by: {values['to']}', the handle in 'to'"))
+    if status == "published" and config.require_consent and not consent:
+        status = "pending"
+    if problems:
         return ParseResult(problems=tuple(problems))
     role = values.get("role") or {}
     positions = {name: document.pos((name,)) for name in values}
@@ -202,5 +229,24 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
         body_markdown=body,
         digest=source.digest,
         positions=positions,
+        status=status,
+        status_reason=values.get("status_reason"),
+        status_date=status_date,
+        aliases=tuple(values.get("aliases") or ()),
+        consent_by=consent.get("by"),
+        consent_date=consent_date,
     )
     return ParseResult(kudos=kudos)
+
+
+def _optional_date(document: YamlDocument, where: tuple[str, ...], problems: list[Problem]) -> dt.date | None:
+    value: Any = document.values
+    for key in where:
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        problems.append(Problem(document.pos(where), f"'{value}' is not a real date", "check the month and day"))
+        return None

@@ -9,6 +9,10 @@ from typing import Literal
 from .errors import SourcePos
 
 PersonKind = Literal["person", "organization"]
+KudosStatus = Literal["published", "retracted", "hidden", "pending"]
+"""published: on every page; retracted (by the writer) / hidden (at the recipient's request): a tombstone
+keeps the permalink, the text is in no output; pending: awaiting the recipient's consent."""
+Verification = Literal["verified", "unverified", "unknown"]
 
 RELATIONSHIPS: dict[str, str] = {
     "managed": "managed {to} directly",
@@ -57,6 +61,30 @@ class Skill:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class Identities:
+    """Who a person is in git; used to verify authorship, never copied into the built site."""
+
+    emails: tuple[str, ...] = ()
+    github: str | None = None
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A kudos' visible history: from git when available, otherwise from the lock and front matter."""
+
+    first_published: dt.date | None
+    last_updated: dt.date | None
+    revisions: int
+    edited: bool
+    source: Literal["git", "lock", "front matter"]
+    history_url: str | None = None
+
+    def key(self) -> str:
+        return f"{self.first_published}|{self.last_updated}|{self.revisions}|{self.edited}|{self.history_url}"
+
+
 @dataclass(slots=True)
 class Person:
     handle: str
@@ -71,6 +99,10 @@ class Person:
     digest: str
     pos: SourcePos
     avatar_path: str | None = None
+    aliases: tuple[str, ...] = ()
+    removed: bool = False
+    removed_date: dt.date | None = None
+    identities: Identities | None = None
 
     @property
     def is_organization(self) -> bool:
@@ -97,6 +129,25 @@ class Kudos:
     body_html: str = ""
     excerpt: str = ""
     word_count: int = 0
+    status: KudosStatus = "published"
+    status_reason: str | None = None
+    status_date: dt.date | None = None
+    aliases: tuple[str, ...] = ()
+    consent_by: str | None = None
+    consent_date: dt.date | None = None
+    history: History | None = None
+    verified: Verification = "unknown"
+    reciprocal_with: str | None = None  # id of the kudos that returns this one within reciprocal_days
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def permanence_key(self) -> str:
+        """What pages showing this kudos depend on besides its bytes (history, verification, reciprocity)."""
+        history = self.history.key() if self.history else ""
+        return f"{history}|{self.verified}|{self.reciprocal_with}"
 
     def pos(self, field_name: str) -> SourcePos:
         return self.positions.get(field_name) or self.positions.get("", SourcePos(self.source))
@@ -120,6 +171,9 @@ class Wall:
     given: dict[str, list[Kudos]] = field(default_factory=dict)
     skills: dict[str, Skill] = field(default_factory=dict)
     skill_kudos: dict[str, list[Kudos]] = field(default_factory=dict)
+    tombstones: list[Kudos] = field(default_factory=list)  # retracted or hidden: permalink only
+    pending: list[Kudos] = field(default_factory=list)  # awaiting consent: shown only by serve --drafts
+    removed_people: dict[str, Person] = field(default_factory=dict)  # asked to be removed: tombstone page
 
     def person(self, handle: str) -> Person:
         return self.people[handle]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from .config import Config
 from .errors import ProblemLog, SourcePos, did_you_mean
@@ -91,8 +92,20 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
 
 
 def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos]) -> Wall:
-    """Build the indexes every page needs in one pass over the kudos (O(N))."""
-    ordered = sorted(kudos_list, key=lambda k: k.sort_key, reverse=True)
+    """Build the indexes every page needs in one pass over the kudos (O(N)).
+
+    Only published kudos and people reach the indexes, so retracted, hidden and pending kudos
+    (and people who asked to be removed) are in no page, feed or JSON by construction.
+    """
+    removed = {handle: person for handle, person in people.items() if person.removed}
+    people = {handle: person for handle, person in people.items() if not person.removed}
+    if removed:  # copies, not edits: parsed models are cached between builds
+        kudos_list = [replace(k, status="hidden", status_reason="a person named on it asked to be removed",
+                              status_date=None)
+                      if k.is_live and (k.from_handle in removed or k.to_handle in removed) else k
+                      for k in kudos_list]
+    everything = sorted(kudos_list, key=lambda k: k.sort_key, reverse=True)
+    ordered = [kudos for kudos in everything if kudos.is_live]
     received: dict[str, list[Kudos]] = defaultdict(list)
     given: dict[str, list[Kudos]] = defaultdict(list)
     skill_kudos: dict[str, list[Kudos]] = defaultdict(list)
@@ -113,4 +126,7 @@ def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos]) -> Wall:
         given=dict(given),
         skills=dict(sorted(skills.items())),
         skill_kudos=dict(skill_kudos),
+        tombstones=[kudos for kudos in everything if kudos.status in ("retracted", "hidden")],
+        pending=[kudos for kudos in everything if kudos.status == "pending"],
+        removed_people=dict(sorted(removed.items())),
     )

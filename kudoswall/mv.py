@@ -1,0 +1,106 @@
+"""`kudoswall mv OLD NEW`: rename a kudos without breaking its published address.
+
+The file moves to `<NEW>.<ext>` and the old id is added to its `aliases:`, which makes the build
+write a redirect page and a `_redirects` rule from the old permalink. Front matter is edited as
+text (one inserted or changed line), so comments and formatting are kept exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from .build import load_wall
+from .config import Config
+from .errors import ContentError, UsageError
+from .links import kudos_path
+from .load import KUDOS_DIR, SourceFile, parse_kudos, read_source
+from .lockfile import append_to_lock, read_lock, records_to_add
+from .models import Kudos, Wall
+from .permanence import alias_path
+from .slugs import is_slug
+
+
+def find_kudos(wall: Wall, config: Config, wanted: str) -> Kudos:
+    every = [*wall.kudos, *wall.tombstones, *wall.pending]
+    as_path = os.path.relpath(Path(wanted).resolve(), config.root) if ("/" in wanted or "." in wanted) else None
+    for kudos in every:
+        if kudos.id == wanted or kudos.source == as_path:
+            return kudos
+    raise UsageError(f"no kudos with the id or file '{wanted}'")
+
+
+def _insert_alias(lines: list[str], kudos: Kudos, old_id: str, front_end: int) -> None:
+    """Add `old_id` to the aliases list, or add an `aliases:` line at the end of the front matter."""
+    quoted = f'"{old_id}"'
+    if "aliases" not in kudos.positions:
+        lines.insert(front_end, f"aliases: [{quoted}]\n")
+        return
+    pos = kudos.positions["aliases"]
+    index = pos.line - 1
+    line = lines[index]
+    if line[pos.column - 1 :].lstrip().startswith("[") and "]" in line:
+        close = line.rindex("]")
+        separator = ", " if line[line.index("[") + 1 : close].strip() else ""
+        lines[index] = line[:close] + separator + quoted + line[close:]
+        return
+    indent = line[: pos.column - 1]  # block list: the value starts at the first '- '
+    last = index
+    while last + 1 < len(lines) and lines[last + 1].startswith(indent + "- "):
+        last += 1
+    lines.insert(last + 1, f"{indent}- {quoted}\n")
+
+
+def _front_matter_end(lines: list[str], markdown: bool) -> int:
+    if not markdown:
+        return len(lines)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return index
+    raise UsageError("the kudos file has no closing '---'")
+
+
+def move_kudos(config: Config, old: str, new: str) -> tuple[str, str]:
+    if not is_slug(new) or len(new) > 100:
+        raise UsageError(f"'{new}' is not a valid id: lowercase letters, digits and hyphens, at most 100 characters")
+    wall = load_wall(config).wall
+    kudos = find_kudos(wall, config, old)
+    if new == kudos.id:
+        raise UsageError(f"the kudos is already called '{new}'")
+    taken = {k.id for k in (*wall.kudos, *wall.tombstones, *wall.pending)}
+    taken |= {path for k in (*wall.kudos, *wall.tombstones) for a in k.aliases if (path := alias_path(a, "kudos"))}
+    if new in taken or kudos_path(new) in taken:
+        raise UsageError(f"'{new}' is already the id or an old address of a kudos")
+    source = config.root / kudos.source
+    target = source.with_name(new + source.suffix)
+    if target.exists():
+        raise UsageError(f"{os.path.relpath(target, config.root)} already exists")
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    markdown = source.suffix == ".md"
+    if "id" in kudos.positions:  # an explicit id: change it in place, keep the rest of the line's layout
+        pos = kudos.positions["id"]
+        lines[pos.line - 1] = lines[pos.line - 1][: pos.column - 1] + new + "\n"
+    _insert_alias(lines, kudos, kudos.id, _front_matter_end(lines, markdown))
+    text = "".join(lines)
+    moved = parse_kudos(SourceFile(os.path.relpath(target, config.root), text.encode("utf-8")), config)
+    if moved.kudos is None or moved.kudos.id != new or kudos.id not in moved.kudos.aliases:
+        if moved.problems:
+            raise ContentError(list(moved.problems))
+        raise UsageError(f"could not rewrite {kudos.source}; rename it by hand and add 'aliases: [{kudos.id}]'")
+    with open(target, "x", encoding="utf-8", newline="") as out:
+        out.write(text)
+    source.unlink()
+    return os.path.relpath(source, config.root), os.path.relpath(target, config.root)
+
+
+def record_new_kudos(config: Config, path: Path) -> int:
+    """`new` records the kudos it wrote in kudoswall.lock (when it is published, not awaiting consent)."""
+    if KUDOS_DIR not in path.parts:
+        return 0
+    result = parse_kudos(read_source(config, path.resolve()), config)
+    if result.kudos is None or not result.kudos.is_live:
+        return 0
+    lock = read_lock(config.root)
+    wall = Wall(people={}, kudos=[result.kudos])
+    return append_to_lock(config.root, lock, records_to_add(lock, wall, dt.datetime.now(dt.UTC).date()))

@@ -1,0 +1,226 @@
+"""Permanence: every URL ever published keeps answering with the page, a redirect or a tombstone.
+
+This module checks the wall against kudoswall.lock (and the lock at a base commit), annotates
+kudos with their visible history and verification, and plans the extra output units: tombstone
+pages for retracted/hidden kudos and removed people, redirect pages for aliases, and `_redirects`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import ContentError, Problem, SourcePos
+from .history import GitHistory, authored_by, default_base, file_at, load_history
+from .honesty import mark_reciprocal
+from .links import Links, kudos_path, output_file, person_path, skill_path
+from .lockfile import LOCK_FILE, Lock, LockRecord, content_digest, parse_lock, read_lock
+from .models import History, Wall
+from .pages import PagePlanner
+from .theme import Theme
+from .units import OutputUnit, fingerprint
+
+RETRACT_HINT = ("a published kudos keeps its permalink: restore the file and set 'status: retracted' (the writer "
+                "withdraws it) or 'status: hidden' (the recipient asked), optionally with status_reason and "
+                "status_date; to rename it use 'kudoswall mv OLD NEW', which records an alias")
+PERSON_HINT = ("a published profile keeps its address: restore the person's file and set 'status: removed', or "
+               "list the old handle under 'aliases:' of the renamed person")
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    source: str  # the old site path, like k/old-id/
+    target: str  # the current site path
+    origin: SourcePos
+
+
+def alias_path(alias: str, kind: str) -> str | None:
+    """The site path an alias stands for: an old id/handle, or (with a '/') an old site path."""
+    if "/" not in alias:
+        return kudos_path(alias) if kind == "kudos" else person_path(alias)
+    path = alias.strip("/")
+    segments = path.split("/")
+    if any(segment in ("", ".", "..") for segment in segments):
+        return None
+    return path if "." in segments[-1] else path + "/"
+
+
+def _pages_reserved(wall: Wall) -> set[str]:
+    every_kudos = [*wall.kudos, *wall.tombstones, *wall.pending]
+    return {"", "people/", "skills/", *(kudos_path(k.id) for k in every_kudos),
+            *(person_path(h) for h in (*wall.people, *wall.removed_people)), *(skill_path(s) for s in wall.skills)}
+
+
+def collect_redirects(wall: Wall) -> tuple[list[Redirect], list[Problem]]:
+    reserved = _pages_reserved(wall)
+    redirects: dict[str, Redirect] = {}
+    problems: list[Problem] = []
+    owners = [(k.aliases, kudos_path(k.id), k.pos("aliases"), "kudos") for k in (*wall.kudos, *wall.tombstones)]
+    owners += [(p.aliases, person_path(p.handle), p.pos, "person") for p in wall.people.values()]
+    for aliases, target, pos, kind in owners:
+        for alias in aliases:
+            source = alias_path(alias, kind)
+            if source is None or source.startswith("static/"):
+                problems.append(Problem(pos, f"alias '{alias}' is not a usable site path",
+                                        "write an old id, or a path like k/old-id/"))
+            elif source in reserved:
+                problems.append(Problem(pos, f"alias '{alias}' is the address of a page that exists",
+                                        "an alias must be an address that no longer has its own page"))
+            elif source in redirects and redirects[source].target != target:
+                problems.append(Problem(pos, f"alias '{alias}' is also claimed by {redirects[source].origin.path}",
+                                        "an old address can redirect to one place only"))
+            else:
+                redirects[source] = Redirect(source, target, pos)
+    return sorted(redirects.values(), key=lambda r: r.source), problems
+
+
+def resolvable_paths(wall: Wall, redirects: list[Redirect]) -> set[str]:
+    return {*(kudos_path(k.id) for k in (*wall.kudos, *wall.tombstones)),
+            *(person_path(h) for h in (*wall.people, *wall.removed_people)), *(r.source for r in redirects)}
+
+
+def lock_problems(lock: Lock, wall: Wall, redirects: list[Redirect], base: Lock | None = None,
+                  base_ref: str = "") -> list[Problem]:
+    """Errors for every locked permalink that would no longer resolve, and for lock records removed since base."""
+    problems = list(lock.problems)
+    resolvable = resolvable_paths(wall, redirects)
+    records: list[tuple[LockRecord, str]] = [(r, "") for r in lock.records]
+    if base is not None:
+        current = {r.sort_key for r in lock.records}
+        for record in base.records:
+            if record.sort_key not in current:
+                problems.append(Problem(SourcePos(LOCK_FILE, 1), f"the lock record of {record.kind} '{record.key}' "
+                                        f"(in {LOCK_FILE} at {base_ref}) was deleted",
+                                        "lock records are permanent: restore the line from git"))
+                records.append((record, f" (published as of {base_ref})"))
+    pending = {kudos_path(k.id) for k in wall.pending}
+    for record, where in records:
+        if record.permalink in resolvable:
+            continue
+        pos = SourcePos(LOCK_FILE, record.line) if not where else SourcePos(LOCK_FILE, 1)
+        if record.permalink in pending:
+            problems.append(Problem(pos, f"the published kudos '{record.key}' now waits for consent, so /"
+                                    f"{record.permalink} would stop working", "add its consent: field, or "
+                                    "set status: hidden if the recipient does not want it shown"))
+        else:
+            noun = "kudos" if record.kind == "kudos" else "profile"
+            problems.append(Problem(pos, f"the published {noun} '{record.key}' was deleted{where}: "
+                                    f"/{record.permalink} would no longer resolve",
+                                    RETRACT_HINT if record.kind == "kudos" else PERSON_HINT))
+    return problems
+
+
+def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> None:
+    """Set history, verification and reciprocity on every shown kudos (recomputed on each run)."""
+    locked = lock.by_key("kudos")
+    for kudos in (*wall.kudos, *wall.pending):
+        record = locked.get(kudos.id) or next((locked[a] for a in kudos.aliases if a in locked), None)
+        entry = git.files.get(kudos.source) if git is not None else None
+        edited = record is not None and bool(record.digest) and record.digest != content_digest(kudos)
+        url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
+            if config.repo_url else None
+        if entry is not None and entry.first and entry.last:
+            kudos.history = History(record.published if record else entry.first.date(), entry.last.date(),
+                                    entry.revisions, edited or (record is None and entry.revisions > 1), "git", url)
+        elif record is not None:
+            kudos.history = History(record.published, record.published, 1, edited, "lock", url)
+        else:
+            kudos.history = History(kudos.date, kudos.date, 1, False, "front matter", url)
+        writer = wall.people.get(kudos.from_handle)
+        if entry is None or writer is None:
+            kudos.verified = "unknown"
+        else:
+            kudos.verified = "verified" if authored_by(entry, writer) else "unverified"
+    mark_reciprocal(wall.kudos, config.reciprocal_days)
+
+
+def verification_problems(wall: Wall, config: Config, git: GitHistory | None) -> list[Problem]:
+    if not config.require_verified_authors:
+        return []
+    problems = []
+    if git is None:
+        return [Problem(SourcePos("kudoswall.yaml"), "require_verified_authors is set but this is not a git "
+                        "checkout, so no author can be verified", "run check in a clone of the wall", "warning")]
+    for kudos in (*wall.kudos, *wall.pending):
+        writer = wall.people[kudos.from_handle].name if kudos.from_handle in wall.people else kudos.from_handle
+        if kudos.verified == "unverified":
+            entry = git.files[kudos.source]
+            problems.append(Problem(kudos.pos("from"), f"the commit that added this kudos ({entry.added_commit[:10]})"
+                                    f" was not authored or signed by {writer}", "the writer must commit it "
+                                    "themselves, with an identity listed under 'identities:' in their person file"))
+        elif kudos.verified == "unknown":
+            problems.append(Problem(kudos.pos("from"), "this kudos is not committed yet, so its writer cannot be "
+                                    "verified", "commit it as the writer", "warning"))
+    return problems
+
+
+@dataclass
+class Permanence:
+    wall: Wall
+    config: Config
+    lock: Lock
+    git: GitHistory | None
+    redirects: list[Redirect]
+    problems: list[Problem]
+
+    def units(self, theme: Theme) -> list[OutputUnit]:
+        planner = PagePlanner(self.wall, self.config, theme)
+        config_digest = self.config.digest()
+        units = []
+        for kudos in self.wall.tombstones:
+            context: dict[str, object] = {"tombstone": kudos, "removed_person": None}
+            key = f"{kudos.status}|{kudos.status_reason}|{kudos.status_date}"
+            units.append(planner._unit(kudos_path(kudos.id), "tombstone.html", [key], context))
+        for person in self.wall.removed_people.values():
+            context = {"tombstone": None, "removed_person": person}
+            units.append(planner._unit(person_path(person.handle), "tombstone.html", [str(person.removed_date)],
+                                       context))
+        template = theme.template_digest("redirect.html")
+        for redirect in self.redirects:
+            units.append(self._redirect_unit(theme, redirect, fingerprint(template, config_digest, redirect.target)))
+        lines = [f"{self.config.base_path}{r.source} {self.config.base_path}{r.target} 301" for r in self.redirects]
+        text = "".join(line + "\n" for line in lines).encode()
+        units.append(OutputUnit("_redirects", fingerprint("_redirects", text.decode()), lambda: text))
+        return units
+
+    def _redirect_unit(self, theme: Theme, redirect: Redirect, unit_fingerprint: str) -> OutputUnit:
+        def render() -> bytes:
+            links = Links.for_page(redirect.source)
+            context = {"site": self.config, "target": links.path(redirect.target),
+                       "canonical_url": self.config.absolute_url(redirect.target)}
+            return theme.template("redirect.html").render(context).encode("utf-8")
+
+        return OutputUnit(output_file(redirect.source), unit_fingerprint, render)
+
+
+def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock | None = None) -> Permanence:
+    """Everything permanence needs, with one git call for history (and one or two more with a base)."""
+    lock = lock if lock is not None else read_lock(config.root)
+    git = load_history(config, with_signatures=any(
+        p.identities and p.identities.keys for p in wall.people.values()))
+    annotate(wall, config, lock, git)
+    redirects, problems = collect_redirects(wall)
+    base_lock = None
+    if base_ref:
+        text = file_at(config.root, base_ref, LOCK_FILE)
+        base_lock = parse_lock(text) if text is not None else None
+    problems += lock_problems(lock, wall, redirects, base_lock, base_ref or "")
+    problems += verification_problems(wall, config, git)
+    return Permanence(wall, config, lock, git, redirects, problems)
+
+
+def resolve_base(root: Path, requested: str | None) -> str | None:
+    """--base REF as given, or the merge base with the remote's default branch ('none' turns it off)."""
+    if requested == "none":
+        return None
+    return requested or default_base(root)
+
+
+def plan_permanence(wall: Wall, config: Config) -> Permanence:
+    """For build and serve: raises ContentError when a published URL would break."""
+    permanence = evaluate(wall, config)
+    errors = [p for p in permanence.problems if p.severity == "error"]
+    if errors:
+        raise ContentError(errors)
+    return permanence

@@ -1,0 +1,198 @@
+"""A scripted history in a temporary git repository: every URL ever published keeps answering.
+
+create, edit, rename with alias, retract, hide, delete without tombstone (fails), delete entry and
+lock record in one commit (fails with --base), a commit whose author is not the writer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from kudoswall.cli import main
+from tests.conftest import kudos_md, make_wall
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+NS = {"h": "http://www.w3.org/1999/xhtml"}
+PEOPLE = {
+    "ada": {"name": "Ada Okafor", "skills": ["Go"], "identities": {"emails": ["ada@example.org"]}},
+    "grace": {"name": "Grace Lindqvist", "skills": ["Go"], "identities": {"github": "grace-l"}},
+    "lin": {"name": "Lin Hao", "skills": ["Go"]},
+}
+
+
+class History:
+    """A wall in a git repository, built after each step; remembers every URL it ever published."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.site = root / "site"
+        self.ever: set[str] = set()
+        make_wall(root, people=PEOPLE, kudos={}, config={"title": "T", "base_url": "https://kudos.example.org/",
+                                                        "repo_url": "https://github.com/acme/kudos"})
+        (root / ".gitignore").write_text("site/\n")
+        self.git("init", "-q", "-b", "main")
+        self.commit("start", "ada@example.org")
+
+    def git(self, *args: str, email: str = "ada@example.org") -> str:
+        env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": "X",
+               "GIT_COMMITTER_EMAIL": email, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+        done = subprocess.run(["git", "-C", str(self.root), *args], env=env, capture_output=True, check=True)
+        return done.stdout.decode()
+
+    def commit(self, message: str, email: str) -> None:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message, email=email)
+
+    def write(self, name: str, text: str) -> None:
+        (self.root / "content" / "kudos" / f"{name}.md").write_text(text)
+
+    def cli(self, *args: str) -> int:
+        return main([*args, "--source", str(self.root)])
+
+    def build(self) -> None:
+        assert self.cli("build") == 0
+        for path in self.site.rglob("index.html"):
+            rel = path.relative_to(self.site).parent.as_posix() + "/"
+            if rel.startswith(("k/", "people/")) and rel.count("/") == 2:
+                self.ever.add(rel)
+        self.assert_every_url_answers()
+
+    def page(self, url_path: str) -> object:
+        return html5lib.parse((self.site / url_path / "index.html").read_bytes(), namespaceHTMLElements=True)
+
+    def kind(self, url_path: str) -> str:
+        document = self.page(url_path)
+        robots = document.find(".//h:meta[@name='robots']", NS)  # type: ignore[attr-defined]
+        refresh = document.find(".//h:meta[@http-equiv='refresh']", NS)  # type: ignore[attr-defined]
+        if refresh is not None:
+            target = refresh.get("content").split("url=", 1)[1]
+            assert (self.site / url_path / target / "index.html").resolve().is_file(), target
+            assert robots is not None
+            return "redirect"
+        if robots is not None and "noindex" in robots.get("content"):
+            return "tombstone"
+        return "page"
+
+    def assert_every_url_answers(self) -> None:
+        for url_path in self.ever:
+            assert (self.site / url_path / "index.html").is_file(), url_path
+            self.kind(url_path)
+
+    def text(self, url_path: str) -> str:
+        main_element = self.page(url_path).find(".//h:main", NS)  # type: ignore[attr-defined]
+        return " ".join("".join(main_element.itertext()).split())
+
+    def api(self) -> dict[str, object]:
+        return json.loads((self.site / "kudos.json").read_text())  # type: ignore[no-any-return]
+
+
+def by_id(api: dict[str, object], kudos_id: str) -> dict[str, object]:
+    return next(k for k in api["kudos"] if k["id"] == kudos_id)  # type: ignore[attr-defined, index]
+
+
+def test_scripted_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wall = History(tmp_path / "wall")
+    first = "Grace kept the ledger safe through three audits and taught us all to love reconciliations."
+    wall.write("2024-05-01-ada-on-grace", kudos_md(first))
+    wall.build()
+    wall.commit("add kudos", "ada@example.org")
+    lock = (wall.root / "kudoswall.lock").read_text()
+    assert '"id": "2024-05-01-ada-on-grace"' in lock and '"kind": "person", "id": "lin"' in lock
+    wall.build()
+    record = by_id(wall.api(), "2024-05-01-ada-on-grace")
+    assert record["verified"] == "verified" and record["history"]["edited"] is False  # type: ignore[index]
+    assert wall.kind("k/2024-05-01-ada-on-grace/") == "page"
+
+    # edit after publication: marked as edited, two revisions, the lock record unchanged
+    wall.write("2024-05-01-ada-on-grace", kudos_md(first + " Twice."))
+    wall.commit("edit", "ada@example.org")
+    wall.build()
+    assert (wall.root / "kudoswall.lock").read_text() == lock
+    history = by_id(wall.api(), "2024-05-01-ada-on-grace")["history"]
+    assert history["edited"] is True and history["revisions"] == 2  # type: ignore[index]
+    assert history["url"] == ("https://github.com/acme/kudos/commits/HEAD/"  # type: ignore[index]
+                              "content/kudos/2024-05-01-ada-on-grace.md")
+
+    # rename with alias: the old address becomes a redirect page and a _redirects rule
+    assert wall.cli("mv", "2024-05-01-ada-on-grace", "2024-05-01-ada-on-grace-ledger") == 0
+    assert 'aliases: ["2024-05-01-ada-on-grace"]' in (wall.root / "content/kudos/2024-05-01-ada-on-grace-ledger.md"
+                                                     ).read_text()
+    wall.commit("rename", "ada@example.org")
+    wall.build()
+    assert wall.kind("k/2024-05-01-ada-on-grace/") == "redirect"
+    assert "/k/2024-05-01-ada-on-grace/ /k/2024-05-01-ada-on-grace-ledger/ 301" in (wall.site / "_redirects"
+                                                                                    ).read_text()
+    renamed = by_id(wall.api(), "2024-05-01-ada-on-grace-ledger")
+    assert renamed["verified"] == "verified"  # followed through the rename to the adding commit
+
+    # retract and hide: tombstones, and the text is in no output
+    retracted_text = "Lin reviewed every migration with patience nobody else had that quarter."
+    hidden_text = "Grace recommended Ada for the incident rotation and was right about it."
+    wall.write("2024-06-01-ada-on-lin", kudos_md(retracted_text, to="lin", date="2024-06-01"))
+    wall.write("2024-06-02-grace-on-ada", kudos_md(hidden_text, **{"from": "grace", "to": "ada"}, date="2024-06-02"))
+    wall.commit("two more", "ada@example.org")
+    wall.build()
+    wall.write("2024-06-01-ada-on-lin", kudos_md(retracted_text, to="lin", date="2024-06-01", status="retracted",
+                                                 status_date="2024-07-01", status_reason="Wrong person."))
+    wall.write("2024-06-02-grace-on-ada", kudos_md(hidden_text, **{"from": "grace", "to": "ada"}, date="2024-06-02",
+                                                   status="hidden"))
+    wall.commit("retract and hide", "ada@example.org")
+    wall.build()
+    assert wall.kind("k/2024-06-01-ada-on-lin/") == "tombstone"
+    assert "Retracted by the writer on 1 July 2024. Wrong person." in wall.text("k/2024-06-01-ada-on-lin/")
+    assert "Hidden at the recipient's request." in wall.text("k/2024-06-02-grace-on-ada/")
+    for output in wall.site.rglob("*"):
+        if output.is_file() and output.suffix in (".html", ".json", ".xml", ".txt", ".js"):
+            text = output.read_text(errors="replace")
+            assert "patience nobody else" not in text and "incident rotation" not in text, output
+    sitemap = (wall.site / "sitemap.xml").read_text()
+    assert "2024-06-01-ada-on-lin" not in sitemap and "2024-06-02-grace-on-ada" not in sitemap
+
+    # delete without a tombstone: check fails and says how to retract or hide
+    (wall.root / "content/kudos/2024-06-01-ada-on-lin.md").unlink()
+    capsys.readouterr()
+    assert wall.cli("check", "--base", "none") == 1
+    assert "status: retracted" in capsys.readouterr().err
+    assert wall.cli("build") == 1
+    wall.git("checkout", "--", "content/kudos/2024-06-01-ada-on-lin.md")
+    wall.assert_every_url_answers()
+
+    # delete the entry and its lock record in one commit: only --base catches it
+    wall.git("rm", "-q", "content/kudos/2024-05-01-ada-on-grace-ledger.md")
+    text = (wall.root / "kudoswall.lock").read_text()
+    kept = [line for line in text.splitlines(keepends=True) if "2024-05-01-ada-on-grace" not in line]
+    (wall.root / "kudoswall.lock").write_text("".join(kept))
+    wall.commit("delete entry and lock", "ada@example.org")
+    assert wall.cli("check", "--base", "none") == 0
+    capsys.readouterr()
+    assert wall.cli("check", "--base", "HEAD~1") == 1
+    err = capsys.readouterr().err
+    assert "was deleted" in err and "2024-05-01-ada-on-grace-ledger" in err
+    wall.git("reset", "-q", "--hard", "HEAD~1")
+    wall.build()
+
+    # a commit whose author is not the writer: unverified, and rejected when required
+    wall.write("2024-08-01-grace-on-lin", kudos_md("Lin rebuilt the billing exports and wrote the runbook too.",
+                                                   **{"from": "grace", "to": "lin"}, date="2024-08-01"))
+    wall.commit("words in grace's name", "mallory@example.org")
+    wall.build()
+    assert by_id(wall.api(), "2024-08-01-grace-on-lin")["verified"] == "unverified"
+    assert "ada@example.org" not in "".join(p.read_text(errors="replace") for p in wall.site.rglob("*")
+                                            if p.is_file() and p.suffix in (".html", ".json", ".xml"))
+    config = wall.root / "kudoswall.yaml"
+    config.write_text(config.read_text() + "require_verified_authors: true\n")
+    capsys.readouterr()
+    assert wall.cli("check", "--base", "none") == 1
+    assert "was not authored or signed by Grace Lindqvist" in capsys.readouterr().err
+    wall.git("commit", "-q", "--amend", "--no-edit", "--reset-author", email="123+grace-l@users.noreply.github.com")
+    assert wall.cli("check", "--base", "none") == 0
+    wall.build()
+    wall.assert_every_url_answers()
+    assert len(wall.ever) >= 8
