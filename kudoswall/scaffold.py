@@ -10,9 +10,10 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -29,52 +30,6 @@ from .text import check_text
 SCHEMA_DIR = ".kudoswall/schema"
 GITIGNORE_LINES = ("site/", ".site.kudoswall-*", ".kudoswall-cache/")
 MAX_SLUG_IN_FILE_NAME = 80  # leaves room for the date and a -N suffix within the 100-character id limit
-
-_EXAMPLE_PEOPLE = {
-    "zoe-martin": """\
-kind: person
-name: Zoë Martín
-headline: Backend engineer
-url: https://example.org/zoe
-skills: [Python, Code review, Mentoring]
-links:
-  github: zoe-example
-""",
-    "acme-cooperative": """\
-kind: organization
-name: Acme Cooperative
-headline: A worker-owned design studio
-url: https://example.org/acme
-skills: [Product design, On-time delivery]
-""",
-}
-
-_EXAMPLE_MD_KUDOS = """\
-from: acme-cooperative
-to: zoe-martin
-date: 2024-05-01
-relationship: client-of
-context: Booking system rewrite
-skills: [Python, Code review]
-title: Calm, careful and fast
----
-Zoë took over a booking system nobody dared to touch and **shipped the rewrite two weeks early**.
-
-She reviewed every change with our designers in plain language, so we always knew what was
-happening and why. Write your own kudos with `kudoswall new`.
-"""
-
-_EXAMPLE_YAML_KUDOS = """\
-from: zoe-martin
-to: acme-cooperative
-date: 2024-06-12
-relationship: vendor-to
-skills: [On-time delivery]
-body: |
-  Acme's designers sent us finished, tested mock-ups on the day they promised, every time.
-  A kudos can also be a single .yaml file with the text in `body:`, like this one.
-"""
-
 
 def _schema_comment(relative_dir: str, name: str) -> str:
     return f"# yaml-language-server: $schema={relative_dir}{name}.schema.json\n"
@@ -94,22 +49,26 @@ def _config_text(title: str) -> str:
     )
 
 
+def _example_files(folder: Traversable, rel: str = "") -> Iterator[tuple[str, str]]:
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        name = f"{rel}/{entry.name}" if rel else entry.name
+        if entry.is_dir():
+            yield from _example_files(entry, name)
+        elif not entry.name.startswith("."):
+            yield name, entry.read_text("utf-8")
+
+
 def _wall_files(title: str) -> dict[str, str]:
-    """Relative path → text of every file of a new wall, except .gitignore."""
-    to_schema = "../../" + SCHEMA_DIR + "/"
+    """Relative path → text of every file of a new wall, except .gitignore.
+
+    The example people and kudos live in kudoswall/example_wall/ as the files a wall holds.
+    """
     files = {CONFIG_FILE: _config_text(title)}
     for name in SCHEMA_NAMES:
         files[f"{SCHEMA_DIR}/{name}.schema.json"] = (
             resources.files("kudoswall.schema").joinpath(f"{name}.schema.json").read_text("utf-8")
         )
-    for handle, text in _EXAMPLE_PEOPLE.items():
-        files[f"content/{PEOPLE_DIR}/{handle}.yaml"] = _schema_comment(to_schema, "person") + text
-    files[f"content/{KUDOS_DIR}/2024-05-01-acme-on-zoe-booking-rewrite.md"] = (
-        "---\n" + _schema_comment(to_schema, "kudos") + _EXAMPLE_MD_KUDOS
-    )
-    files[f"content/{KUDOS_DIR}/2024-06-12-zoe-on-acme-mock-ups.yaml"] = (
-        _schema_comment(to_schema, "kudos") + _EXAMPLE_YAML_KUDOS
-    )
+    files.update(_example_files(resources.files("kudoswall").joinpath("example_wall")))
     return files
 
 
@@ -177,7 +136,10 @@ class KudosDraft:
     def set_handle(self, field_name: str, handle: str) -> None:
         handle = handle.strip()
         if handle not in self.people:
-            hint = did_you_mean(handle, self.people) or f"add content/{PEOPLE_DIR}/{handle or '<handle>'}.yaml first"
+            starting = [known for known in self.people if handle and known.startswith(handle)]
+            prefix_hint = f"did you mean '{starting[0]}'?" if len(starting) == 1 else ""
+            hint = (did_you_mean(handle, self.people) or prefix_hint
+                    or f"add content/{PEOPLE_DIR}/{handle or '<handle>'}.yaml first")
             raise UsageError(f"--{field_name}: unknown person '{handle}' ({hint})")
         other = self.values.get("to" if field_name == "from" else "from")
         if other == handle:
@@ -375,7 +337,7 @@ def _read_stdin() -> str:
     return sys.stdin.read()
 
 
-def new_kudos(config: Config, args: argparse.Namespace, ask: Ask = input) -> Path:
+def new_kudos(config: Config, args: argparse.Namespace, ask: Ask | None = None) -> Path:
     """Check every field (asking on a terminal for what is missing), then write the new file."""
     draft = KudosDraft(_people_names(config))
     missing = _apply_flags(draft, args, _read_stdin)
@@ -386,5 +348,8 @@ def new_kudos(config: Config, args: argparse.Namespace, ask: Ask = input) -> Pat
         raise UsageError(f"missing {flags} (run on a terminal without --no-input to be asked)")
     if missing:
         given = [args.from_handle, args.to_handle, args.relationship, args.skills, args.context, args.title, args.body]
-        _interview(draft, missing, ask_optional=all(value is None for value in given), ask=ask)
+        try:
+            _interview(draft, missing, ask_optional=all(value is None for value in given), ask=ask or input)
+        except EOFError:
+            raise UsageError("input ended before every field was given; nothing was written") from None
     return write_new_kudos(config.content_path / KUDOS_DIR, draft.values)
