@@ -80,9 +80,11 @@ class History:
     edited: bool
     source: Literal["git", "lock", "front matter"]
     history_url: str | None = None
+    content_digest: str = ""  # "sha256:..." of the text and facts, as recorded in kudoswall.lock
 
     def key(self) -> str:
-        return f"{self.first_published}|{self.last_updated}|{self.revisions}|{self.edited}|{self.history_url}"
+        return (f"{self.first_published}|{self.last_updated}|{self.revisions}|{self.edited}|{self.history_url}|"
+                f"{self.content_digest}")
 
 
 @dataclass(slots=True)

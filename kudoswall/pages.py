@@ -45,7 +45,7 @@ class PagePlanner:
     def _kudos_digests(self, kudos_list: list[Kudos]) -> Iterator[str]:
         people = self.wall.people
         for kudos in kudos_list:
-            yield kudos.digest
+            yield kudos.digest + kudos.permanence_key
             yield people[kudos.from_handle].digest
             yield people[kudos.to_handle].digest
 
@@ -99,7 +99,8 @@ class PagePlanner:
                 "recipient": recipient,
                 "jsonld": kudos_jsonld(kudos, writer, recipient, self.config),
             }
-            yield self._unit(kudos_path(kudos.id), "kudos.html", [kudos.digest, writer.digest, recipient.digest],
+            yield self._unit(kudos_path(kudos.id), "kudos.html", [kudos.digest, kudos.permanence_key, writer.digest,
+                                                                  recipient.digest],
                              context)
 
     def people_pages(self) -> Iterator[OutputUnit]:

@@ -117,16 +117,18 @@ def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> 
     for kudos in (*wall.kudos, *wall.pending):
         record = locked.get(kudos.id) or next((locked[a] for a in kudos.aliases if a in locked), None)
         entry = git.files.get(kudos.source) if git is not None else None
-        edited = record is not None and bool(record.digest) and record.digest != content_digest(kudos)
+        digest = content_digest(kudos)
+        edited = record is not None and bool(record.digest) and record.digest != digest
         url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
             if config.repo_url else None
         if entry is not None and entry.first and entry.last:
             kudos.history = History(record.published if record else entry.first.date(), entry.last.date(),
-                                    entry.revisions, edited or (record is None and entry.revisions > 1), "git", url)
+                                    entry.revisions, edited or (record is None and entry.revisions > 1), "git", url,
+                                    digest)
         elif record is not None:
-            kudos.history = History(record.published, record.published, 1, edited, "lock", url)
+            kudos.history = History(record.published, record.published, 1, edited, "lock", url, digest)
         else:
-            kudos.history = History(kudos.date, kudos.date, 1, False, "front matter", url)
+            kudos.history = History(kudos.date, kudos.date, 1, False, "front matter", url, digest)
         writer = wall.people.get(kudos.from_handle)
         if entry is None or writer is None:
             kudos.verified = "unknown"

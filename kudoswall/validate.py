@@ -91,11 +91,12 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
                                 f"fine if meant: it shows apart on their page; add it to {recipient.source} to list it")
 
 
-def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos]) -> Wall:
+def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos], drafts: bool = False) -> Wall:
     """Build the indexes every page needs in one pass over the kudos (O(N)).
 
     Only published kudos and people reach the indexes, so retracted, hidden and pending kudos
-    (and people who asked to be removed) are in no page, feed or JSON by construction.
+    (and people who asked to be removed) are in no page, feed or JSON by construction. With
+    `drafts` (serve --drafts only) kudos awaiting consent are shown too, marked as pending.
     """
     removed = {handle: person for handle, person in people.items() if person.removed}
     people = {handle: person for handle, person in people.items() if not person.removed}
@@ -105,7 +106,7 @@ def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos]) -> Wall:
                       if k.is_live and (k.from_handle in removed or k.to_handle in removed) else k
                       for k in kudos_list]
     everything = sorted(kudos_list, key=lambda k: k.sort_key, reverse=True)
-    ordered = [kudos for kudos in everything if kudos.is_live]
+    ordered = [kudos for kudos in everything if kudos.is_live or (drafts and kudos.status == "pending")]
     received: dict[str, list[Kudos]] = defaultdict(list)
     given: dict[str, list[Kudos]] = defaultdict(list)
     skill_kudos: dict[str, list[Kudos]] = defaultdict(list)

@@ -1,0 +1,121 @@
+"""Redirects, tombstones, people aliases and removal, consent, and life without git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from kudoswall.build import load_wall
+from kudoswall.cli import main
+from kudoswall.config import load_config
+from kudoswall.permanence import alias_path
+from kudoswall.validate import assemble_wall
+from tests.conftest import DEFAULT_CONFIG, kudos_md, make_wall
+
+NS = {"h": "http://www.w3.org/1999/xhtml"}
+
+
+def build(root: Path) -> int:
+    return main(["build", "--source", str(root)])
+
+
+def parse(path: Path) -> object:
+    return html5lib.parse(path.read_bytes())
+
+
+def test_alias_becomes_a_redirect_page_and_a_redirects_rule(tmp_path: Path) -> None:
+    config = {**DEFAULT_CONFIG, "base_url": "https://example.org/team/"}
+    root = make_wall(tmp_path, config=config, kudos={"2024-05-01-new": kudos_md(aliases=["2024-05-01-old", "/x/y"])})
+    assert build(root) == 0
+    page = parse(root / "site/k/2024-05-01-old/index.html")
+    refresh = page.find(".//h:meta[@http-equiv='refresh']", NS)  # type: ignore[attr-defined]
+    assert refresh.get("content") == "0; url=../../k/2024-05-01-new/"
+    assert page.find(".//h:link[@rel='canonical']", NS).get("href") == \
+        "https://example.org/team/k/2024-05-01-new/"  # type: ignore[attr-defined]
+    assert page.find(".//h:meta[@name='robots']", NS).get("content") == "noindex"  # type: ignore[attr-defined]
+    assert page.find(".//h:body//h:a", NS).get("href") == "../../k/2024-05-01-new/"  # type: ignore[attr-defined]
+    assert (root / "site/x/y/index.html").is_file()
+    assert (root / "site/_redirects").read_text().splitlines() == [
+        "/team/k/2024-05-01-old/ /team/k/2024-05-01-new/ 301", "/team/x/y/ /team/k/2024-05-01-new/ 301"]
+    assert "2024-05-01-old" not in (root / "site/sitemap.xml").read_text()
+
+
+@pytest.mark.parametrize(("aliases", "message"), [
+    (["2024-05-01-other"], "is the address of a page that exists"),
+    (["a/../b"], "is not a usable site path"),
+])
+def test_bad_aliases_are_errors(tmp_path: Path, aliases: list[str], message: str,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_wall(tmp_path, kudos={"2024-05-01-new": kudos_md(aliases=aliases),
+                                      "2024-05-01-other": kudos_md("Another text.")})
+    assert main(["check", "--source", str(root), "--base", "none"]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_alias_paths() -> None:
+    assert alias_path("old", "kudos") == "k/old/"
+    assert alias_path("old", "person") == "people/old/"
+    assert alias_path("/k/old", "kudos") == "k/old/"
+    assert alias_path("old/page.html", "kudos") == "old/page.html"
+    assert alias_path("k//x", "kudos") is None
+
+
+def test_person_alias_and_removal_keep_every_link(tmp_path: Path) -> None:
+    people = {"ada": {"name": "Ada Okafor"}, "grace-l": {"name": "Grace Lindqvist", "aliases": ["grace"]},
+              "lin": {"name": "Lin Hao", "status": "removed", "status_date": "2025-02-01"}}
+    kudos = {"2024-05-01-ada-on-grace": kudos_md(to="grace-l"),
+             "2024-06-01-ada-on-lin": kudos_md("Lin was the calmest on-call engineer ever.", to="lin")}
+    root = make_wall(tmp_path, people=people, kudos=kudos)
+    assert build(root) == 0
+    redirect = parse(root / "site/people/grace/index.html")
+    assert redirect.find(".//h:meta[@http-equiv='refresh']", NS) is not None  # type: ignore[attr-defined]
+    tombstone = (root / "site/people/lin/index.html").read_text()
+    assert "Removed at the person" in tombstone and "Lin Hao" not in tombstone and 'content="noindex"' in tombstone
+    kudos_tombstone = (root / "site/k/2024-06-01-ada-on-lin/index.html").read_text()
+    assert "calmest" not in kudos_tombstone and "Hidden at the recipient" in kudos_tombstone
+    everything = "".join(p.read_text() for p in (root / "site").rglob("*") if p.suffix in (".html", ".json", ".xml"))
+    assert "Lin Hao" not in everything and "calmest" not in everything
+    lock = (root / "kudoswall.lock").read_text()
+    assert '"id": "lin"' not in lock  # a removed person was never published here
+
+
+def test_consent_required_keeps_pending_kudos_out_until_approved(tmp_path: Path) -> None:
+    config = {**DEFAULT_CONFIG, "require_consent": True}
+    root = make_wall(tmp_path, config=config, kudos={
+        "2024-05-01-pending": kudos_md("Grace untangled the release train for everyone."),
+        "2024-05-02-approved": kudos_md("Grace mentors with patience.", date="2024-05-02",
+                                        consent={"by": "grace", "date": "2024-05-03"})})
+    assert build(root) == 0
+    assert not (root / "site/k/2024-05-01-pending").exists()
+    assert (root / "site/k/2024-05-02-approved/index.html").is_file()
+    assert "untangled" not in (root / "site/kudos.json").read_text()
+    assert "2024-05-01-pending" not in (root / "kudoswall.lock").read_text()
+    loaded = load_wall(load_config(root))
+    drafts = assemble_wall({**loaded.wall.people}, [*loaded.wall.kudos, *loaded.wall.pending], drafts=True)
+    assert [k.id for k in drafts.kudos if k.status == "pending"] == ["2024-05-01-pending"]
+
+
+def test_consent_by_someone_else_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_wall(tmp_path, kudos={"2024-05-01-x": kudos_md(consent={"by": "ada", "date": "2024-05-03"})})
+    assert main(["check", "--source", str(root), "--base", "none"]) == 1
+    assert "consent can only be given by the recipient" in capsys.readouterr().err
+
+
+def test_without_git_history_comes_from_lock_and_front_matter(tmp_path: Path) -> None:
+    people = {"ada": {"name": "Ada", "identities": {"emails": ["ada@secret.example"], "keys": ["SHA256:abcdefgh"]}},
+              "grace": {"name": "Grace"}}
+    root = make_wall(tmp_path, people=people)
+    assert build(root) == 0
+    record = json.loads((root / "site/kudos.json").read_text())["kudos"][0]
+    assert record["verified"] == "unknown"
+    assert record["history"]["source"] == "front matter"  # the first build: not in the lock yet
+    assert build(root) == 0
+    record = json.loads((root / "site/kudos.json").read_text())["kudos"][0]
+    assert record["history"]["source"] == "lock" and record["history"]["edited"] is False
+    for output in (root / "site").rglob("*"):
+        if output.is_file() and output.suffix in (".html", ".json", ".xml", ".txt", ""):
+            text = output.read_text(errors="replace")
+            assert "secret.example" not in text and "SHA256:abcdefgh" not in text, output
