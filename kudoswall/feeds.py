@@ -16,6 +16,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .links import kudos_path, person_path, skill_path, wall_page_path
+from .lockfile import content_digest
 from .models import Kudos, Person, Wall
 from .units import OutputUnit, fingerprint
 
@@ -166,7 +167,7 @@ def permanence_record(kudos: Kudos) -> dict[str, Any]:
             "edited": history.edited,
             "source": history.source,
             "url": history.history_url,
-            "content_digest": history.content_digest,
+            "content_digest": content_digest(kudos),
         },
     }
 
