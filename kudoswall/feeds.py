@@ -16,7 +16,6 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .links import kudos_path, person_path, skill_path, wall_page_path
-from .lockfile import content_digest
 from .models import Kudos, Person, Wall
 from .units import OutputUnit, fingerprint
 
@@ -167,7 +166,7 @@ def permanence_record(kudos: Kudos) -> dict[str, Any]:
             "edited": history.edited,
             "source": history.source,
             "url": history.history_url,
-            "content_digest": content_digest(kudos),
+            "content_digest": history.content_digest,
         },
     }
 
@@ -232,6 +231,7 @@ def feed_units(config: Config, wall: Wall) -> Iterator[OutputUnit]:
     url_paths += [kudos_path(k.id) for k in wall.kudos]
     url_paths += ["people/", *(person_path(h) for h in people)]
     url_paths += ["skills/", *(skill_path(s) for s in wall.skills)]
+    url_paths += ["graph/", "stats/"]  # visuals.py's indexable pages; search and embeds are noindex
     url_paths += ["graph/", "stats/"]  # visuals.py's indexable pages; search and embeds are noindex
     yield OutputUnit("sitemap.xml", fingerprint("sitemap", config_digest, url_paths), lambda: sitemap(config, url_paths))
     yield OutputUnit("robots.txt", fingerprint("robots", config_digest), lambda: robots(config))
