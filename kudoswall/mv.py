@@ -24,9 +24,9 @@ from .slugs import is_slug
 
 def find_kudos(wall: Wall, config: Config, wanted: str) -> Kudos:
     every = [*wall.kudos, *wall.tombstones, *wall.pending]
-    as_path = os.path.relpath(Path(wanted).resolve(), config.root) if ("/" in wanted or "." in wanted) else None
+    paths = {os.path.relpath(Path(wanted).resolve(), config.root), os.path.normpath(wanted)}  # from cwd or wall
     for kudos in every:
-        if kudos.id == wanted or kudos.source == as_path:
+        if kudos.id == wanted or kudos.source in paths:
             return kudos
     raise UsageError(f"no kudos with the id or file '{wanted}'")
 
