@@ -18,9 +18,11 @@ from .markup import MarkdownRenderer
 from .models import Kudos, Person, Wall
 from .pages import PagePlanner
 from .permanence import plan_permanence
+from .share_images import share_image_units
 from .theme import Theme, resolve_theme_dir
 from .units import OutputUnit, fingerprint
 from .validate import assemble_wall, validate_kudos, validate_people
+from .visuals import VisualPlanner, visual_context
 from .write import SiteWriter, check_output_path
 
 
@@ -129,8 +131,11 @@ def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
 def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None
                  ) -> list[OutputUnit]:
     permanence = plan_permanence(wall, config)  # kudoswall.lock, history, verification; raises if a URL breaks
+    extra_context = {**visual_context(wall, config), **(extra_context or {})}
     units = list(PagePlanner(wall, config, theme, extra_context).units())
     units += permanence.units(theme)
+    units += VisualPlanner(wall, config, theme, extra_context).units()
+    units += share_image_units(wall, config)
     units += feed_units(config, wall)
     units += asset_units(wall, config, theme)
     return units

@@ -48,6 +48,8 @@ class Config:
     reciprocal_days: int = 90
     min_words: int = 0
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    search: bool = True
+    share_images: bool = True
 
     @property
     def content_path(self) -> Path:

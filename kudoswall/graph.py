@@ -1,0 +1,151 @@
+"""Who endorsed whom, laid out at build time: a deterministic force-directed layout, drawn as SVG.
+
+The layout is Fruchterman–Reingold from positions on a circle in handle order, with a fixed
+number of iterations and no randomness, so the same wall always gives the same picture.
+Large walls (more than LAYOUT_LIMIT people) keep the circle: the force step is quadratic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .models import Wall
+
+WIDTH, HEIGHT, MARGIN = 1000, 720, 70
+ITERATIONS = 200
+LAYOUT_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class Node:
+    handle: str
+    name: str
+    is_organization: bool
+    x: float
+    y: float
+    radius: float
+    received: int
+    given: int
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Kudos between two nodes; `reciprocal` when both wrote for each other."""
+
+    source: str
+    target: str
+    forward: int
+    backward: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def reciprocal(self) -> bool:
+        return self.forward > 0 and self.backward > 0
+
+
+@dataclass(frozen=True)
+class Graph:
+    width: int
+    height: int
+    nodes: list[Node]
+    edges: list[Edge]
+
+
+def pair_counts(wall: Wall) -> dict[tuple[str, str], list[int]]:
+    """Kudos counts per unordered pair (a < b): [a→b, b→a]."""
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for kudos in wall.kudos:
+        a, b = kudos.from_handle, kudos.to_handle
+        if a == b:
+            continue
+        key = (a, b) if a < b else (b, a)
+        counts = pairs.setdefault(key, [0, 0])
+        counts[0 if key[0] == a else 1] += 1
+    return pairs
+
+
+def force_layout(handles: list[str], links: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
+    """Positions in the unit square, deterministic for the same input."""
+    count = len(handles)
+    pos = {h: [0.5 + 0.45 * math.cos(2 * math.pi * i / max(1, count)),
+               0.5 + 0.45 * math.sin(2 * math.pi * i / max(1, count))] for i, h in enumerate(handles)}
+    if count < 3 or count > LAYOUT_LIMIT:
+        return {h: (p[0], p[1]) for h, p in pos.items()}
+    k = math.sqrt(1.0 / count)
+    temperature = 0.1
+    for _ in range(ITERATIONS):
+        disp = {h: [0.0, 0.0] for h in handles}
+        for i, a in enumerate(handles):
+            pa, da = pos[a], disp[a]
+            for b in handles[i + 1:]:
+                pb = pos[b]
+                dx, dy = pa[0] - pb[0], pa[1] - pb[1]
+                dist = max(1e-4, math.hypot(dx, dy))
+                force = k * k / dist
+                fx, fy = dx / dist * force, dy / dist * force
+                da[0] += fx
+                da[1] += fy
+                disp[b][0] -= fx
+                disp[b][1] -= fy
+        for a, b in links:
+            pa, pb = pos[a], pos[b]
+            dx, dy = pa[0] - pb[0], pa[1] - pb[1]
+            dist = max(1e-4, math.hypot(dx, dy))
+            force = dist * dist / k
+            fx, fy = dx / dist * force, dy / dist * force
+            disp[a][0] -= fx
+            disp[a][1] -= fy
+            disp[b][0] += fx
+            disp[b][1] += fy
+        for h in handles:
+            dx, dy = disp[h]
+            # gentle pull to the centre keeps unconnected groups on the canvas
+            dx += (0.5 - pos[h][0]) * k
+            dy += (0.5 - pos[h][1]) * k
+            length = max(1e-9, math.hypot(dx, dy))
+            step = min(length, temperature)
+            pos[h][0] += dx / length * step
+            pos[h][1] += dy / length * step
+        temperature *= 0.98
+    return {h: (p[0], p[1]) for h, p in pos.items()}
+
+
+def _fit(points: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    xs = [p[0] for p in points.values()] or [0.0]
+    ys = [p[1] for p in points.values()] or [0.0]
+    span_x, span_y = max(1e-9, max(xs) - min(xs)), max(1e-9, max(ys) - min(ys))
+    return {h: (round(MARGIN + (x - min(xs)) / span_x * (WIDTH - 2 * MARGIN), 1),
+                round(MARGIN + (y - min(ys)) / span_y * (HEIGHT - 2 * MARGIN), 1)) for h, (x, y) in points.items()}
+
+
+def _shorten(x1: float, y1: float, x2: float, y2: float, r1: float, r2: float) -> tuple[float, ...]:
+    """The segment between two circles' edges, so arrowheads stay visible."""
+    dist = max(1e-9, math.hypot(x2 - x1, y2 - y1))
+    ux, uy = (x2 - x1) / dist, (y2 - y1) / dist
+    return (round(x1 + ux * (r1 + 2), 1), round(y1 + uy * (r1 + 2), 1),
+            round(x2 - ux * (r2 + 6), 1), round(y2 - uy * (r2 + 6), 1))
+
+
+def build_graph(wall: Wall) -> Graph:
+    pairs = pair_counts(wall)
+    involved = sorted({h for pair in pairs for h in pair})
+    points = _fit(force_layout(involved, sorted(pairs)))
+    nodes = {}
+    for handle in involved:
+        person = wall.people[handle]
+        received, given = len(wall.received.get(handle, [])), len(wall.given.get(handle, []))
+        x, y = points[handle]
+        nodes[handle] = Node(handle, person.name, person.is_organization, x, y,
+                             round(6 + 3 * math.sqrt(received), 1), received, given)
+    edges = []
+    for (a, b), (forward, backward) in sorted(pairs.items()):
+        source, target = (a, b) if forward else (b, a)
+        first, second = (forward, backward) if forward else (backward, forward)
+        na, nb = nodes[source], nodes[target]
+        x1, y1, x2, y2 = _shorten(na.x, na.y, nb.x, nb.y, na.radius, nb.radius)
+        edges.append(Edge(source, target, first, second, x1, y1, x2, y2))
+    return Graph(WIDTH, HEIGHT, sorted(nodes.values(), key=lambda n: n.handle), edges)

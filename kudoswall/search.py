@@ -1,0 +1,41 @@
+"""Full-text search: index a built site with Pagefind (the binary from the pagefind-bin package).
+
+Pagefind splits the index into small chunks that the browser fetches per query, so a wall of
+10,000+ kudos never downloads the whole index. Only kudos, person and skill pages are indexed,
+each from its <main> element. Switch off with `search: false`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from .config import Config
+from .errors import UsageError
+
+INDEXED_PAGES = "{k,people,skills}/*/index.html"
+BUNDLE_DIR = "pagefind"
+
+
+def pagefind_executable() -> Path:
+    try:
+        from pagefind_bin import get_executable  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise UsageError("search is on but pagefind-bin is not installed; install it or set search: false") from exc
+    return Path(get_executable())
+
+
+def index_site(staging_dir: Path, config: Config) -> None:
+    """Write the search bundle into `staging_dir`/pagefind/, replacing any earlier one."""
+    if not config.search:
+        return
+    bundle = staging_dir / BUNDLE_DIR
+    if bundle.is_dir() and not bundle.is_symlink():
+        shutil.rmtree(bundle)  # chunk names are content hashes: an old bundle's files would pile up
+    command = [str(pagefind_executable()), "--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
+               "--glob", INDEXED_PAGES, "--root-selector", "main", "--force-language", config.language.split("-")[0],
+               "--silent"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise UsageError(f"pagefind failed to index {staging_dir}: {(result.stderr or result.stdout).strip()}")

@@ -1,0 +1,86 @@
+"""The /graph/ page: who endorsed whom, laid out at build time, deterministic, no JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sitecheck import FIXTURES, parse_html, small_wall_site
+
+from kudoswall.build import load_wall
+from kudoswall.config import load_config
+from kudoswall.graph import HEIGHT, WIDTH, build_graph, force_layout, pair_counts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def graph_svg() -> Any:
+    document, errors = parse_html((small_wall_site().output / "graph/index.html").read_bytes())
+    assert errors == []
+    assert document.find(".//script") is None
+    svgs = [el for el in document.iter() if el.tag in ("svg", f"{SVG}svg")]
+    assert len(svgs) == 1
+    return svgs[0]
+
+
+def local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def test_nodes_are_people_and_organisations_linking_to_their_profiles() -> None:
+    site = small_wall_site()
+    svg = graph_svg()
+    anchors = [el for el in svg.iter() if local(el.tag) == "a"]
+    hrefs = {a.get("href") for a in anchors}
+    assert hrefs == {"../people/bjorn-asen/", "../people/ines-moreau/", "../people/chen-mei/", "../people/fjord-labs/"}
+    for href in hrefs:
+        assert (site.output / "graph" / href / "index.html").resolve().is_file()
+    shapes = {local(child.tag) for a in anchors for child in a}
+    assert {"circle", "rect", "text"} <= shapes  # fjord-labs is an organisation: a square
+
+
+def test_edges_are_kudos_with_reciprocal_pairs_marked() -> None:
+    svg = graph_svg()
+    lines = [el for el in svg.iter() if local(el.tag) == "line"]
+    assert len(lines) == 5  # six kudos, bjorn↔ines counted as one reciprocal edge
+    reciprocal = [line for line in lines if line.get("marker-start")]
+    assert len(reciprocal) == 1
+    title = next(child for child in reciprocal[0] if local(child.tag) == "title").text or ""
+    assert "wrote for each other" in title and "Bjørn Åsen" in title and "Inès Moreau" in title
+
+
+def test_pair_counts_and_reciprocity() -> None:
+    wall = load_wall(load_config(FIXTURES / "small-wall")).wall
+    pairs = pair_counts(wall)
+    assert pairs[("bjorn-asen", "ines-moreau")] == [1, 1]
+    assert pairs[("chen-mei", "fjord-labs")] == [0, 1]
+    graph = build_graph(wall)
+    assert sum(edge.reciprocal for edge in graph.edges) == 1
+    for node in graph.nodes:
+        assert 0 <= node.x <= WIDTH and 0 <= node.y <= HEIGHT
+
+
+def test_layout_is_deterministic_and_spreads_nodes() -> None:
+    handles = [f"p{i:02d}" for i in range(12)]
+    links = [(handles[i], handles[(i + 1) % 12]) for i in range(12)] + [("p00", "p06")]
+    first, second = force_layout(handles, links), force_layout(list(handles), list(links))
+    assert first == second
+    points = list(first.values())
+    closest = min(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5
+                  for i, a in enumerate(points) for b in points[i + 1:])
+    assert closest > 0.02  # no two nodes on top of each other
+
+
+def test_two_builds_give_the_same_graph_bytes(tmp_path: Path) -> None:
+    from kudoswall.build import plan_outputs
+    from kudoswall.theme import Theme, resolve_theme_dir
+
+    config = load_config(FIXTURES / "small-wall")
+    renders = []
+    for _ in range(2):
+        wall = load_wall(config).wall
+        unit = next(u for u in plan_outputs(wall, config, Theme(config, resolve_theme_dir(config)))
+                    if u.path == "graph/index.html")
+        renders.append(unit.render())
+    assert renders[0] == renders[1]
+    assert renders[0] == (small_wall_site().output / "graph/index.html").read_bytes()

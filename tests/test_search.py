@@ -1,0 +1,93 @@
+"""Search: a chunked Pagefind index over kudos, people and skills, and the page that uses it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sitecheck import FIXTURES, BuiltSite, parse_html
+
+from kudoswall.build import build_site
+from kudoswall.config import Config, load_config
+from kudoswall.errors import UsageError
+from kudoswall.search import BUNDLE_DIR, index_site
+
+
+def search_config() -> Config:
+    """The small wall with search on (the fixture turns it off for its byte-for-byte snapshot)."""
+    return replace(load_config(FIXTURES / "small-wall"), search=True)
+
+
+@pytest.fixture(scope="module")
+def indexed_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    config = search_config()
+    output = tmp_path_factory.mktemp("indexed") / "site"
+    build_site(config, output)
+    index_site(output, config)
+    return BuiltSite(output, config.base_url)
+
+
+def test_index_covers_exactly_kudos_people_and_skill_pages(indexed_site: BuiltSite) -> None:
+    entry = json.loads((indexed_site.output / BUNDLE_DIR / "pagefind-entry.json").read_bytes())
+    page_count = sum(language["page_count"] for language in entry["languages"].values())
+    assert page_count == 6 + 4 + 9  # kudos + people + skills; not the wall, stats, graph or embeds
+    fragments = list((indexed_site.output / BUNDLE_DIR / "fragment").iterdir())
+    assert len(fragments) == page_count  # one small file per page, fetched only when it is a result
+    assert (indexed_site.output / BUNDLE_DIR / "pagefind.js").is_file()
+
+
+def test_reindexing_replaces_the_old_bundle(indexed_site: BuiltSite) -> None:
+    stale = indexed_site.output / BUNDLE_DIR / "fragment" / "en_stale.pf_fragment"
+    stale.write_bytes(b"old")
+    index_site(indexed_site.output, search_config())
+    assert not stale.exists()
+    assert len(list((indexed_site.output / BUNDLE_DIR / "fragment").iterdir())) == 19
+
+
+def test_search_off_skips_the_index_the_page_and_the_header_form(tmp_path: Path,
+                                                                   wall_maker: Callable[..., Path]) -> None:
+    wall = wall_maker(tmp_path / "wall", config={"title": "T", "base_url": "https://k.example/", "search": False})
+    config = load_config(wall)
+    assert config.search is False
+    output = tmp_path / "out"
+    build_site(config, output)
+    index_site(output, config)
+    assert not (output / BUNDLE_DIR).exists()
+    assert not (output / "search").exists()
+    document, _ = parse_html((output / "index.html").read_bytes())
+    assert not [form for form in document.iter("form") if form.get("role") == "search"]
+
+
+def test_search_page_degrades_to_the_directories_without_javascript(indexed_site: BuiltSite) -> None:
+    site = indexed_site
+    document, errors = parse_html((site.output / "search/index.html").read_bytes())
+    assert errors == []
+    form = next(f for f in document.iter("form") if f.get("role") == "search")
+    assert form.get("method") == "get" and form.get("action") == "../search/"
+    field = form.find(".//input")
+    label = next(lab for lab in form.iter("label") if lab.get("for") == field.get("id"))
+    assert label.text and field.get("name") == "q"
+    hrefs = {a.get("href") for a in document.find(".//main").iter("a")}
+    assert {"../people/", "../skills/"} <= hrefs
+    scripts = [s.get("src") for s in document.iter("script") if s.get("src")]
+    assert scripts == ["../static/search.js"]  # from this site, nothing else
+
+
+def test_every_page_header_has_a_search_form(indexed_site: BuiltSite) -> None:
+    site = indexed_site
+    for rel in ("index.html", "k/2024-11-11-bjorn-on-chen-research/index.html", "people/chen-mei/index.html"):
+        document: Any = parse_html((site.output / rel).read_bytes())[0]
+        forms = [f for f in document.iter("form") if f.get("role") == "search"]
+        assert len(forms) == 1
+        assert (site.output / rel).parent.joinpath(forms[0].get("action"), "index.html").resolve().is_file()
+
+
+def test_missing_pagefind_bin_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "pagefind_bin", None)  # makes `import pagefind_bin` fail
+    with pytest.raises(UsageError, match="pagefind-bin"):
+        index_site(tmp_path, search_config())
