@@ -196,3 +196,23 @@ def test_scripted_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     wall.build()
     wall.assert_every_url_answers()
     assert len(wall.ever) >= 8
+
+
+def test_check_defaults_to_the_merge_base_with_the_remote_default_branch(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    upstream = History(tmp_path / "upstream")
+    upstream.write("2024-05-01-ada-on-grace", kudos_md("Grace kept the ledger safe through three audits."))
+    upstream.build()
+    upstream.commit("publish", "ada@example.org")
+    clone = tmp_path / "clone"
+    upstream.git("clone", "-q", str(upstream.root), str(clone))
+    wall = History.__new__(History)
+    wall.root, wall.site, wall.ever = clone, clone / "site", set()
+    wall.git("checkout", "-q", "-b", "tidy")
+    wall.git("rm", "-q", "content/kudos/2024-05-01-ada-on-grace.md")
+    (clone / "kudoswall.lock").write_text("")
+    wall.commit("delete entry and lock", "ada@example.org")
+    capsys.readouterr()
+    assert wall.cli("check") == 1  # no --base: the merge base with origin/HEAD
+    assert "2024-05-01-ada-on-grace" in capsys.readouterr().err
+    assert wall.cli("check", "--base", "none") == 0
