@@ -165,6 +165,13 @@ def check_page(site: BuiltSite, page: str) -> list[str]:
     for tag, address, resource in _references(document):
         if problem := check_reference(site, page, tag, address, resource):
             failures.append(problem)
+    for meta in document.iter("meta"):
+        if meta.get("property") in ("og:image", "og:url") or meta.get("name") == "twitter:image":
+            content = meta.get("content") or ""
+            if not content.startswith(("https://", "http://")):
+                failures.append(f"{meta.get('property') or meta.get('name')} {content!r} is not an absolute address")
+            elif problem := check_reference(site, page, "meta", content, resource=False):
+                failures.append(problem)
     for script in document.iter("script"):
         if script.get("type") == "application/ld+json":
             try:
