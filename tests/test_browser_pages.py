@@ -1,0 +1,150 @@
+"""The built demo wall in headless Chromium: axe-core, 360/1280 px layouts, search, and requests.
+
+The site is served from 127.0.0.1 by a thread in this process; every request any page makes is
+recorded, and none may go to another host. Screenshots land in tests/artifacts/ (git-ignored).
+Needs Debian's chromium at /usr/bin/chromium (installed by .ci/run) and axe-playwright-python.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sitecheck import REPO, demo_site
+
+from kudoswall.config import load_config
+from kudoswall.search import index_site
+
+sync_api = pytest.importorskip("playwright.sync_api")
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "tests" / "artifacts"
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")]
+
+PAGES = {
+    "wall": "",
+    "kudos": "k/2024-05-01-ada-on-grace-ledger-outage/",
+    "person": "people/grace-lindqvist/",
+    "skill": "skills/incident-response/",
+    "search": "search/?q=ledger",
+    "graph": "graph/",
+    "stats": "stats/",
+    "embed": "people/grace-lindqvist/embed/dark/",
+}
+WIDTHS = (360, 1280)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class Served:
+    root: str
+    site: Path
+    requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    site = tmp_path_factory.mktemp("browser") / "site"
+    shutil.copytree(demo_site().output, site)
+    index_site(site, load_config(REPO))
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Served(f"http://127.0.0.1:{server.server_address[1]}/", site)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(served: Served) -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser: Any, served: Served, path: str, width: int) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.on("request", lambda request: served.requests.append(request.url))
+    page.goto(served.root + path, wait_until="networkidle")
+    return page
+
+
+def test_the_demo_pages_exist(served: Served) -> None:
+    site = demo_site()
+    for path in PAGES.values():
+        assert site.file_for(site.base_url + path.split("?")[0]) is not None, path
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_serious_or_critical_axe_violations_and_screenshots(browser: Any, served: Served, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width in WIDTHS:
+        page = open_page(browser, served, PAGES[name], width)
+        if name == "search":
+            page.wait_for_selector("#search-results li a")
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} scrolls sideways by {overflow}px at {width}px"
+        results = axe_module.Axe().run(page)
+        bad = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert bad == [], f"{name} at {width}px"
+        page.context.close()
+
+
+def test_search_by_keyboard_loads_only_the_chunks_it_needs(browser: Any, served: Served) -> None:
+    page = open_page(browser, served, "search/", 1280)
+    before = len(served.requests)
+    for _ in range(30):  # tab from the top of the page to the search field, as a keyboard user would
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "search-query":
+            break
+    assert page.evaluate("document.activeElement.id") == "search-query"
+    page.keyboard.type("ledger")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results li a")
+    links = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.getAttribute('href'))")
+    assert any(href.startswith("/k/") for href in links)
+    assert "result" in page.inner_text("#search-status")
+    fetched = [url for url in served.requests[before:] if "/pagefind/fragment/" in url]
+    total = len(list((served.site / "pagefind" / "fragment").iterdir()))
+    assert 0 < len(fetched) < total / 2, "a query fetches only its results' fragments, not the whole index"
+    in_results = "document.activeElement.closest('#search-results') !== null"
+    for _ in range(5):  # past the Search button to the first result
+        page.keyboard.press("Tab")
+        if page.evaluate(in_results):
+            break
+    assert page.evaluate(in_results)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/k/**")
+    page.context.close()
+
+
+def test_no_request_leaves_the_site_host(browser: Any, served: Served) -> None:
+    for path in PAGES.values():
+        open_page(browser, served, path, 1280).context.close()
+    assert len(served.requests) >= len(PAGES)
+    hosts = {urlsplit(url).netloc for url in served.requests}
+    assert hosts == {urlsplit(served.root).netloc}, sorted(hosts)
