@@ -22,7 +22,9 @@ from .config import MarkdownOptions
 _TAGS = {
     "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img",
     "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "del", "sup", "sub", "abbr",
+    "dl", "dt", "dd",
 }
+"""The safe subset: what Markdown produces, and all that raw HTML may use when allow_html is on."""
 _ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
@@ -32,6 +34,17 @@ _ATTRIBUTES = {
     "td": {"align"},
 }
 _SPACE = re.compile(r"\s+")
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop tabs and newlines anywhere in a URL
+
+
+def is_remote_url(url: str) -> bool:
+    """True for URLs a browser would fetch from another host.
+
+    Browsers strip whitespace, ignore tabs and newlines inside URLs and read a backslash as a
+    slash, so `/\\evil.example/x.png` and ` //evil.example` are remote too.
+    """
+    cleaned = _URL_NOISE.sub("", url).replace("\\", "/")
+    return cleaned.startswith("//") or bool(urlsplit(cleaned).scheme)
 
 
 class _HeadingShift(Treeprocessor):
@@ -51,7 +64,7 @@ class _RemoteImagesAsLinks(Treeprocessor):
             if element.tag != "img":
                 continue
             src = element.get("src", "")
-            if urlsplit(src).scheme or src.startswith("//"):
+            if is_remote_url(src):
                 alt = element.get("alt") or "image"
                 element.tag = "a"
                 element.attrib.clear()
@@ -85,16 +98,25 @@ class MarkdownRenderer:
     def render(self, text: str) -> RenderedBody:
         self._md.reset()
         raw_html = self._md.convert(text)
-        clean = sanitize_html(raw_html, self._schemes)
+        clean = sanitize_html(raw_html, self._schemes, self.options.remote_images)
         plain = plain_text(clean)
         return RenderedBody(clean, excerpt(plain, self.excerpt_length), len(plain.split()))
 
 
-def sanitize_html(raw_html: str, url_schemes: set[str]) -> str:
+def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
+    """Drops the address of a remote image that raw HTML brought in (Markdown images are links)."""
+    if tag == "img" and attribute == "src" and is_remote_url(value):
+        return None
+    return value
+
+
+def sanitize_html(raw_html: str, url_schemes: set[str], remote_images: bool = False) -> str:
+    """The allow-list sanitizer every rendered body goes through, whatever the Markdown options."""
     return nh3.clean(
         raw_html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
+        attribute_filter=None if remote_images else _local_images_only,
         url_schemes=url_schemes,
         link_rel="nofollow ugc noopener",
         strip_comments=True,

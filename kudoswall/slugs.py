@@ -34,7 +34,8 @@ def slugify(text: str) -> str:
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     if not slug:
-        return "x-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+        # surrogatepass: a file name that is not valid UTF-8 still gets a stable slug, not a crash
+        return "x-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
     if len(slug) > MAX_SLUG_LENGTH:
         slug = slug[:MAX_SLUG_LENGTH].rstrip("-")
     return slug

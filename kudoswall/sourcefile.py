@@ -2,8 +2,9 @@
 
 PyYAML's `safe_load` silently keeps the last of duplicate keys, expands alias bombs, and turns
 `no` into False. This module composes the node tree with libyaml (when present) and builds
-plain values itself, so it can reject duplicates, aliases and unknown tags, bound nesting, and
-remember where every value stood and how it was written.
+plain values itself, so it can reject duplicates, aliases and unknown tags, bound nesting, refuse
+control characters in any value (YAML escapes like "\0" can write them), and remember where
+every value stood and how it was written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem, SourcePos
+from .text import check_text
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -21,6 +23,7 @@ except ImportError:  # pragma: no cover - pure-Python PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_DEPTH = 16
+_SAFE_NESTING = 1000  # far below the depth at which libyaml's recursive composer overflows the C stack
 YamlPath = tuple[str | int, ...]
 
 _SCALAR_TAGS = {
@@ -34,6 +37,12 @@ _SCALAR_TAGS = {
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _constructor = yaml.constructor.SafeConstructor()
+
+
+def field_label(path: YamlPath) -> str:
+    """How a field is named in messages: 'role.from', 'skills[2]' (1-based, as people count)."""
+    parts = [f"[{part + 1}]" if isinstance(part, int) else f".{part}" for part in path]
+    return "".join(parts).lstrip(".") or "file"
 
 
 class SourceError(Exception):
@@ -67,6 +76,10 @@ class YamlDocument:
         return SourcePos(self.path, line, column)
 
 
+_UTF16_32_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                  (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
 def decode_source(path: str, data: bytes, max_size: int) -> str:
     """UTF-8 text with a tolerated BOM and normalised line endings, or a clear error."""
     if len(data) > max_size:
@@ -79,13 +92,25 @@ def decode_source(path: str, data: bytes, max_size: int) -> str:
                 )
             ]
         )
+    for bom, encoding in _UTF16_32_BOMS:
+        if data.startswith(bom):
+            raise SourceError(
+                [Problem(SourcePos(path, 1, 1), f"file is {encoding} encoded, not UTF-8",
+                         "save it with UTF-8 encoding")]
+            )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     nul = data.find(b"\x00")
     if nul >= 0:
         line, column = _line_col(data, nul)
         raise SourceError(
-            [Problem(SourcePos(path, line, column), "file contains a NUL byte", "save it as UTF-8 text")]
+            [
+                Problem(
+                    SourcePos(path, line, column),
+                    "file contains a NUL byte",
+                    "save it as UTF-8 text (NUL bytes come from UTF-16 files and binary files)",
+                )
+            ]
         )
     try:
         text = data.decode("utf-8")
@@ -155,6 +180,7 @@ def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
     """Parse one YAML mapping; `first_line` is where `text` starts in the file."""
     offset = first_line - 1
     try:
+        _check_structure(path, text, offset)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -188,6 +214,33 @@ def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
         )
     document.values = values
     return document
+
+
+def _check_structure(path: str, text: str, offset: int) -> None:
+    """Reject aliases and deep nesting from the event stream, before anything is composed.
+
+    libyaml's composer recurses in C: a 30 KB file of '[' crashes the process outside Python's
+    recursion limit. Every nesting level needs one of the characters `[{-?:`, so a file with few
+    of them cannot nest deeply, and the event scan is skipped for it (most files).
+    """
+    if "*" not in text and sum(text.count(ch) for ch in "[{-?:") <= _SAFE_NESTING:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        message = ""
+        if isinstance(event, yaml.AliasEvent):
+            message = "YAML aliases (*name) are not allowed"
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"YAML is nested more than {MAX_DEPTH} levels deep"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if message:
+            mark = event.start_mark
+            line, column = (mark.line + 1 + offset, mark.column + 1) if mark else (offset + 1, 1)
+            hint = "write the value out in full" if "alias" in message else ""
+            raise SourceError([Problem(SourcePos(path, line, column), message, hint)])
 
 
 class _Builder:
@@ -238,6 +291,9 @@ class _Builder:
                 self.fail(key_node, "a field name must be plain text")
                 continue
             key = key_node.value
+            if message := check_text(key, strict_identity=False):
+                self.fail(key_node, f"a field name {message}", "retype the field name")
+                continue
             if key in result:
                 first_line, _ = self.document.key_positions[(*path, key)]
                 self.fail(key_node, f"duplicate field '{key}' (first set on line {first_line})", "keep only one")
@@ -250,6 +306,9 @@ class _Builder:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
             self.fail(node, f"unsupported YAML tag '{tag}'", "remove the tag")
+            return None
+        if message := check_text(node.value, strict_identity=False, allow_newlines=True):
+            self.fail(node, f"'{field_label(path)}' {message}", "retype the text")
             return None
         if tag == "tag:yaml.org,2002:str":
             return node.value

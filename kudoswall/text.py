@@ -8,7 +8,11 @@ import unicodedata
 # Bidi overrides and isolates can make a name read differently from its bytes; zero-width
 # characters make two names that look the same compare different.
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-_INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064")
+_INVISIBLE = set(
+    "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"  # zero-width, soft hyphen
+    "\u034f\u115f\u1160\u3164\uffa0\u180b\u180c\u180d\u180f"  # grapheme joiner, Hangul fillers, Mongolian
+)
+_TAG_CHARACTERS = range(0xE0000, 0xE0080)  # invisible "tag" letters that can spell hidden text
 _EDITOR_TEMP = re.compile(r"(^\.?#.*#?$)|(~$)|(\.sw[a-p x]$)|(^4913$)|(___jb_(tmp|old)___$)|(^\.DS_Store$)|(\.tmp$)")
 
 
@@ -22,9 +26,11 @@ def check_text(text: str, strict_identity: bool, allow_newlines: bool = False) -
         code = ord(ch)
         if (code < 32 and not (allow_newlines and ch in "\n\t")) or 0x7F <= code < 0xA0:
             return f"contains a control character (U+{code:04X})"
+        if code in (0x2028, 0x2029) and not allow_newlines:
+            return f"contains a line or paragraph separator (U+{code:04X})"
         if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
             return f"contains a character that is not allowed (U+{code:04X})"
-        if strict_identity and (ch in _BIDI or ch in _INVISIBLE):
+        if strict_identity and (ch in _BIDI or ch in _INVISIBLE or code in _TAG_CHARACTERS):
             return f"contains an invisible or direction-changing character (U+{code:04X} {unicodedata.name(ch, '')})"
         if ch in ("\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u202a", "\u202b"):
             return f"contains a direction-changing character (U+{code:04X})"
@@ -56,3 +62,18 @@ def identity_skeleton(text: str) -> str:
     """A form in which two names that look alike compare equal (after Unicode TR39's idea)."""
     folded = unicodedata.normalize("NFKC", text).casefold().translate(_CONFUSABLES)
     return " ".join(folded.replace("rn", "m").split())
+
+
+def printable(text: str) -> str:
+    """`text` with control characters and undecodable bytes (from file names) shown as escapes.
+
+    File names go into messages; a newline in one could forge a line of the build log.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if code < 32 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF or ch in _BIDI:
+            out.append(f"\\x{code & 0xFF:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
