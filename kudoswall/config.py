@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ContentError, Problem, SourcePos
-from .schema import validate_document
+from .schema import load_schema, validate_document
 from .sourcefile import SourceError, decode_source, parse_yaml
 
 CONFIG_FILE = "kudoswall.yaml"
@@ -71,7 +71,7 @@ class Config:
 
 
 def load_config(root: Path) -> Config:
-    """Read `kudoswall.yaml` in `root`; a missing file means every default."""
+    """Read `kudoswall.yaml` in `root`; every key left out keeps its default, a missing file is an error."""
     path = root / CONFIG_FILE
     if not path.is_file():
         raise ContentError(
@@ -92,6 +92,9 @@ def load_config(root: Path) -> Config:
     if problems:
         raise ContentError(problems)
     values = dict(document.values)
+    for key, rule in load_schema("config")["properties"].items():
+        if rule.get("type") == "integer" and isinstance(values.get(key), float):
+            values[key] = int(values[key])  # JSON Schema counts 20.0 as an integer; Python slicing does not
     markdown_values = values.pop("markdown", {}) or {}
     if "link_schemes" in markdown_values:
         markdown_values["link_schemes"] = tuple(markdown_values["link_schemes"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 
@@ -10,6 +11,7 @@ from .errors import ProblemLog, SourcePos, did_you_mean
 from .models import Kudos, Person, Skill, Wall
 from .text import identity_skeleton
 
+_DATED_NAME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _IMAGE_MAGIC = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),
@@ -78,7 +80,7 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
             log.error(kudos.pos("to"), "a kudos cannot be written to its own writer",
                       "'from' and 'to' must name different people")
         stem_date = kudos.source.rsplit("/", 1)[-1][:10]
-        if kudos.id == kudos.source.rsplit("/", 1)[-1].rsplit(".", 1)[0] and stem_date != kudos.date.isoformat():
+        if _DATED_NAME.match(stem_date) and stem_date != kudos.date.isoformat():
             log.warning(kudos.pos("date"), f"the file name says {stem_date} but 'date' is {kudos.date.isoformat()}",
                         "name kudos files <YYYY-MM-DD>-<slug>.md with the same date")
         recipient = people.get(kudos.to_handle)

@@ -1,0 +1,113 @@
+"""kudoswall.yaml → Config: defaults, strict keys with suggestions, and text kept as text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kudoswall.config import Config, MarkdownOptions, load_config
+from kudoswall.errors import ContentError, format_problem
+
+
+def config_from(tmp_path: Path, text: str) -> Config:
+    (tmp_path / "kudoswall.yaml").write_text(text, "utf-8")
+    return load_config(tmp_path)
+
+
+def problems_of(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ContentError) as raised:
+        config_from(tmp_path, text)
+    return [format_problem(p) for p in raised.value.problems]
+
+
+def test_an_empty_file_means_every_default(tmp_path: Path) -> None:
+    config = config_from(tmp_path, "# nothing set\n")
+    assert config == Config(root=tmp_path.resolve())
+    assert (config.title, config.base_url, config.per_page, config.language) == ("Kudos", "http://localhost:8000/",
+                                                                                  20, "en")
+    assert config.markdown == MarkdownOptions()
+    assert config.content_path == tmp_path.resolve() / "content"
+
+
+def test_given_values_are_typed(tmp_path: Path) -> None:
+    config = config_from(tmp_path, "title: Team\nper_page: 5\nmarkdown:\n  link_schemes: [https, mailto]\n"
+                                   "  allow_html: true\n")
+    assert config.title == "Team" and config.per_page == 5
+    assert config.markdown.link_schemes == ("https", "mailto")
+    assert config.markdown.allow_html is True
+
+
+def test_an_unknown_key_is_an_error_with_the_nearest_key_suggested(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, "title: T\nbase_ulr: https://x.org/\n") == [
+        "kudoswall.yaml:2:1: unknown field 'base_ulr' (did you mean 'base_url'?)"]
+
+
+def test_an_unknown_nested_key_names_its_group(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, "markdown:\n  allow_htm: true\n") == [
+        "kudoswall.yaml:2:3: unknown field 'allow_htm' in 'markdown' (did you mean 'allow_html'?)"]
+
+
+def test_an_unknown_key_far_from_any_lists_the_allowed_ones(tmp_path: Path) -> None:
+    (problem,) = problems_of(tmp_path, "zzzzzz: 1\n")
+    assert problem.startswith("kudoswall.yaml:1:1: unknown field 'zzzzzz' (allowed fields: author, base_url, ")
+
+
+def test_every_problem_in_the_file_is_reported(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, "titel: T\nper_page: 0\nbase_url: example.org\n")
+    assert len(problems) == 3
+    assert problems[0] == "kudoswall.yaml:1:1: unknown field 'titel' (did you mean 'title'?)"
+    assert problems[1].startswith("kudoswall.yaml:2:11: 'per_page' is out of range")
+    assert problems[2] == ("kudoswall.yaml:3:11: 'base_url' has an invalid value 'example.org' "
+                           "(an absolute address ending with '/', like https://example.org/kudos/)")
+
+
+@pytest.mark.parametrize("title", ["no", "yes", "1.10", "2024-05-01", "0o17", ".inf"])
+def test_text_settings_keep_the_text_as_written(tmp_path: Path, title: str) -> None:
+    assert config_from(tmp_path, f"title: {title}\n").title == title
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_an_integer(tmp_path: Path) -> None:
+    config = config_from(tmp_path, "per_page: 2.0\nfeed_limit: 10.0\n")
+    assert config.per_page == 2 and isinstance(config.per_page, int)
+    assert isinstance(config.feed_limit, int)
+
+
+def test_a_fraction_is_refused_where_a_whole_number_is_needed(tmp_path: Path) -> None:
+    assert problems_of(tmp_path, "per_page: 2.5\n") == ["kudoswall.yaml:1:11: 'per_page' must be a whole number, "
+                                                        "not a number"]
+
+
+def test_an_empty_value_means_the_default(tmp_path: Path) -> None:
+    assert config_from(tmp_path, "title:\ndescription:\n").title == "Kudos"
+
+
+def test_invalid_yaml_is_reported_at_its_position(tmp_path: Path) -> None:
+    (problem,) = problems_of(tmp_path, "title: T\n  base_url: x\n")
+    assert problem.startswith("kudoswall.yaml:2:")
+    assert "invalid YAML" in problem
+
+
+def test_a_missing_file_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as raised:
+        load_config(tmp_path)
+    assert format_problem(raised.value.problems[0]) == (
+        f"kudoswall.yaml: no kudoswall.yaml in {tmp_path} (run the command inside a wall, pass --source DIR, "
+        "or create one with 'kudoswall init DIR')")
+
+
+def test_urls_under_a_base_path(tmp_path: Path) -> None:
+    config = config_from(tmp_path, "base_url: https://example.org/team/kudos/\n")
+    assert config.base_path == "/team/kudos/"
+    assert config.absolute_url("k/x/") == "https://example.org/team/kudos/k/x/"
+    assert config.absolute_url("/feed.xml") == "https://example.org/team/kudos/feed.xml"
+
+
+def test_the_digest_follows_options_but_not_the_folder(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    assert config_from(one, "title: T\n").digest() == config_from(two, "title: T\n").digest()
+    assert config_from(one, "title: T\n").digest() != config_from(two, "title: U\n").digest()
+    assert config_from(one, "title: T\n").digest() != config_from(two, "title: T\nmarkdown: {allow_html: true}\n"
+                                                                  ).digest()

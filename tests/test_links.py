@@ -1,0 +1,45 @@
+"""Where pages live, and relative links between them (so a site works under any base path)."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import pytest
+
+from kudoswall.links import Links, kudos_path, output_file, person_path, skill_path, wall_page_path
+
+
+def test_page_paths() -> None:
+    assert kudos_path("ledger-rescue") == "k/ledger-rescue/"
+    assert person_path("ada") == "people/ada/"
+    assert skill_path("go") == "skills/go/"
+    assert [wall_page_path(n) for n in (0, 1, 2)] == ["", "", "page/2/"]
+
+
+@pytest.mark.parametrize(("url_path", "file"), [
+    ("", "index.html"), ("people/", "people/index.html"), ("404.html", "404.html"), ("k/a/", "k/a/index.html")])
+def test_output_file(url_path: str, file: str) -> None:
+    assert output_file(url_path) == file
+
+
+@pytest.mark.parametrize("page", ["", "people/", "people/ada/", "k/x/", "page/2/", "404.html"])
+@pytest.mark.parametrize("target", ["", "skills/go/", "static/style.css", "feed.xml"])
+def test_relative_links_resolve_to_the_target_under_any_base(page: str, target: str) -> None:
+    for base in ("https://example.org/", "https://example.org/team/kudos/"):
+        href = Links.for_page(page).path(target)
+        assert not href.startswith("/")
+        assert urljoin(base + page, href) == base + target
+
+
+def test_links_from_the_root_page_start_with_dot_slash() -> None:
+    assert Links.for_page("").path("") == "./"
+    assert Links.for_page("people/ada/").person("grace") == "../../people/grace/"
+    assert Links.for_page("k/x/").skill("go") == "../../skills/go/"
+    assert Links.for_page("k/x/").static("style.css") == "../../static/style.css"
+    assert Links.for_page("").wall_page(2) == "./page/2/"
+
+
+def test_absolute_links_for_pages_served_at_any_address() -> None:
+    links = Links.for_page("404.html", "/team/kudos/")
+    assert links.path("people/") == "/team/kudos/people/"
+    assert links.static("style.css") == "/team/kudos/static/style.css"
