@@ -99,8 +99,10 @@ class PagePlanner:
                 "recipient": recipient,
                 "jsonld": kudos_jsonld(kudos, writer, recipient, self.config),
             }
+            # kudos.html lists up to three more kudos for the same recipient
+            more = [other for other in self.wall.received.get(kudos.to_handle, [])[:4] if other is not kudos][:3]
             yield self._unit(kudos_path(kudos.id), "kudos.html", [kudos.digest, kudos.permanence_key, writer.digest,
-                                                                  recipient.digest],
+                                                                  recipient.digest, *self._kudos_digests(more)],
                              context)
 
     def people_pages(self) -> Iterator[OutputUnit]:
