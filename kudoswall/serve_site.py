@@ -1,0 +1,294 @@
+"""The preview's site: the build pipeline with memory as its sink, and the live state pages watch.
+
+A rebuild runs the same `load_wall` → `plan_outputs` as `kudoswall build`, keeping what can be
+reused (parse cache, Jinja environment, files whose fingerprint is unchanged). Changed files are
+rendered when first asked for, or by a background thread soon after, so a rebuild costs what
+planning costs. Each rebuild yields a new immutable snapshot; handlers read one reference, so a
+request never sees a half-built site.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from . import build as pipeline
+from .config import Config, load_config
+from .errors import ContentError, Problem, SourcePos, format_problem
+from .theme import Theme, packaged_themes_dir, resolve_theme_dir
+from .units import OutputUnit
+from .watch import ChangeKind, WatchLayout
+
+THEME_KINDS: frozenset[ChangeKind] = frozenset({"config", "template", "static", "theme"})
+EVERYTHING: frozenset[ChangeKind] = frozenset({"config", "template", "static", "theme", "content"})
+
+
+class RenderFailed(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(format_problem(problem))
+        self.problem = problem
+
+
+class SiteFile:
+    """One output file: its bytes, or how to render them once, on first use."""
+
+    __slots__ = ("_data", "_failure", "_lock", "_render", "fingerprint")
+
+    def __init__(self, fingerprint: str, render: Callable[[], bytes] | None = None, data: bytes | None = None) -> None:
+        self.fingerprint = fingerprint
+        self._render = render
+        self._data = data
+        self._failure: RenderFailed | None = None
+        self._lock = threading.Lock() if data is None else None
+
+    @property
+    def pending(self) -> bool:
+        return self._data is None and self._failure is None
+
+    def content(self, root: Path, path: str) -> bytes:
+        """The file's bytes; raises RenderFailed (every time) when its template fails."""
+        data = self._data
+        if data is not None:
+            return data
+        assert self._lock is not None
+        with self._lock:
+            if self._data is None and self._failure is None:
+                assert self._render is not None
+                try:
+                    self._data = self._render()
+                except Exception as exc:  # noqa: BLE001 - a template error must not stop the preview
+                    self._failure = RenderFailed(exception_problem(exc, root, path))
+                self._render = None
+            if self._failure is not None:
+                raise self._failure
+            assert self._data is not None
+            return self._data
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One complete version of the site."""
+
+    files: Mapping[str, SiteFile] = field(default_factory=dict)
+    root: Path = Path()
+
+    def same_output(self, other: Snapshot) -> bool:
+        if self.files.keys() != other.files.keys():
+            return False
+        theirs = other.files
+        return all(theirs[path].fingerprint == file.fingerprint for path, file in self.files.items())
+
+
+@dataclass
+class RebuildResult:
+    snapshot: Snapshot | None  # None when the rebuild failed; the previous snapshot stays
+    errors: list[Problem]
+    warnings: list[Problem]
+    changed: list[str]
+    seconds: float
+    kudos: int = 0
+
+
+def exception_problem(exc: BaseException, root: Path, output_path: str = "") -> Problem:
+    """A Problem for a template or internal error, placed at the template line when known."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(SourcePos(_shown_path(exc.filename or exc.name or "template", root), exc.lineno or 0),
+                       f"template error: {exc.message}")
+    where = ""
+    position = SourcePos(output_path or "kudoswall")
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        if "__jinja_exception__" in frame.f_globals:  # a frame jinja rewrote to point at template source
+            position = SourcePos(_shown_path(frame.f_code.co_filename, root), line)
+            where = f" (while rendering {output_path})" if output_path else ""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Problem(position, f"template not found: {exc.name}{where}")
+    if isinstance(exc, jinja2.TemplateError):
+        return Problem(position, f"template error: {exc}{where}")
+    return Problem(position, f"internal error: {type(exc).__name__}: {exc}{where}",
+                   "this is a bug in kudoswall; run 'kudoswall build --debug' for the traceback")
+
+
+def _named_syntax_error(theme: Theme) -> jinja2.TemplateSyntaxError | None:
+    """The same syntax error with its file: the theme's digests parse sources without names."""
+    env = theme.env.overlay(cache_size=0)  # no cache, so every template is compiled again
+    for name in env.list_templates():
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            return exc
+    return None
+
+
+def _shown_path(filename: str, root: Path) -> str:
+    path = Path(filename)
+    if path.is_absolute() and path.is_relative_to(root):
+        return path.relative_to(root).as_posix()
+    return filename
+
+
+class SiteBuilder:
+    """Rebuilds a wall in memory, reusing the config, theme and parsed files while they hold."""
+
+    def __init__(self, root: Path, config: Config | None = None, drafts: bool = False) -> None:
+        self.root = root.resolve()
+        self.config = config
+        self.drafts = drafts  # accepted for the CLI; drafts are wired in with consent
+        self.theme: Theme | None = None
+        self.cache = pipeline.ParseCache()  # type: ignore[attr-defined]  # missing from build.__all__
+        self.snapshot = Snapshot(root=self.root)
+        self._stale: set[ChangeKind] = set(EVERYTHING)
+
+    def layout(self) -> WatchLayout:
+        theme_dir = self.theme.directory if self.theme is not None else None
+        if self.config is not None and theme_dir is not None:
+            return WatchLayout.of(self.config, theme_dir)
+        return WatchLayout.fallback(self.root, theme_dir or packaged_themes_dir() / "default")
+
+    def rebuild(self, kinds: frozenset[ChangeKind] = EVERYTHING, paths: Iterable[str] = ()) -> RebuildResult:
+        """Plan the whole site again; unchanged files keep their bytes, changed ones render lazily.
+
+        `paths` (relative to the wall) are parsed again even if their size and modification
+        time look unchanged: two saves within one clock tick can leave both the same.
+        """
+        started = time.perf_counter()
+        self._stale |= kinds  # a failed rebuild leaves them stale for the next one
+        for path in paths:
+            self.cache.entries.pop(path, None)
+        try:
+            if self.config is None or "config" in self._stale:
+                self.config = load_config(self.root)
+            if self.theme is None or self._stale & THEME_KINDS:
+                self.theme = Theme(self.config, resolve_theme_dir(self.config))
+            loaded = pipeline.load_wall(self.config, strict=False, cache=self.cache)
+            units = pipeline.plan_outputs(loaded.wall, self.config, self.theme)
+        except ContentError as exc:
+            errors = [problem for problem in exc.problems if problem.severity == "error"]
+            warnings = [problem for problem in exc.problems if problem.severity != "error"]
+            return RebuildResult(None, errors, warnings, [], time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001 - template and internal errors are shown, not fatal
+            if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename is None and self.theme is not None:
+                exc = _named_syntax_error(self.theme) or exc
+            return RebuildResult(None, [exception_problem(exc, self.root)], [], [], time.perf_counter() - started)
+        self._stale.clear()
+        snapshot, changed = self._next_snapshot(units)
+        self.snapshot = snapshot
+        return RebuildResult(snapshot, [], loaded.problems, changed, time.perf_counter() - started,
+                             kudos=len(loaded.wall.kudos))
+
+    def _next_snapshot(self, units: list[OutputUnit]) -> tuple[Snapshot, list[str]]:
+        previous = self.snapshot.files
+        files: dict[str, SiteFile] = {}
+        changed = []
+        for unit in units:
+            earlier = previous.get(unit.path)
+            if earlier is not None and earlier.fingerprint == unit.fingerprint:
+                files[unit.path] = earlier
+            else:
+                files[unit.path] = SiteFile(unit.fingerprint, unit.render)
+                changed.append(unit.path)
+        changed += [path for path in previous if path not in files]
+        return Snapshot(files, self.root), changed
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What a handler reads with one reference: the site, the errors to show, and their version."""
+
+    version: str
+    snapshot: Snapshot
+    errors: tuple[str, ...] = ()
+
+    def public(self) -> dict[str, object]:
+        return {"version": self.version, "errors": list(self.errors)}
+
+
+class LiveSite:
+    """The current state, swapped whole, and a way to wait for the next one (for live reload)."""
+
+    def __init__(self, root: Path) -> None:
+        self._instance = secrets.token_hex(4)  # a restarted server never repeats a version
+        self._counter = 0
+        self._cond = threading.Condition()
+        self._build_errors: tuple[str, ...] = ()
+        self._render_errors: tuple[str, ...] = ()
+        self.closed = False
+        self.current = LiveState(self._next_version(), Snapshot(root=root))
+
+    def _next_version(self) -> str:
+        self._counter += 1
+        return f"{self._instance}-{self._counter}"
+
+    def publish(self, result: RebuildResult) -> bool:
+        """Take a rebuild's outcome; True when pages must reload (output or errors changed)."""
+        with self._cond:
+            snapshot = result.snapshot or self.current.snapshot
+            build_errors = tuple(format_problem(p) for p in result.errors)
+            render_errors = self._render_errors if result.snapshot is None else ()
+            if snapshot.same_output(self.current.snapshot) and (build_errors, render_errors) == (
+                    self._build_errors, self._render_errors):
+                return False
+            self._build_errors, self._render_errors = build_errors, render_errors
+            self._swap(snapshot)
+            return True
+
+    def report_render_failure(self, failure: RenderFailed, snapshot: Snapshot) -> LiveState:
+        """Record a template error found while rendering; every page then shows it."""
+        with self._cond:
+            text = format_problem(failure.problem)
+            if snapshot is self.current.snapshot and text not in self._render_errors:
+                self._render_errors += (text,)
+                self._swap(snapshot)
+            return self.current
+
+    def _swap(self, snapshot: Snapshot) -> None:
+        self.current = LiveState(self._next_version(), snapshot, self._build_errors + self._render_errors)
+        self._cond.notify_all()
+
+    def wait(self, version: str | None, timeout: float) -> LiveState:
+        """The current state once its version differs from `version`, or after `timeout`."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or self.current.version != version, timeout)
+            return self.current
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+class RenderAhead:
+    """Renders the files a rebuild left pending, so pages are ready and template errors surface."""
+
+    def __init__(self, live: LiveSite) -> None:
+        self._live = live
+        self._thread = threading.Thread(target=self._run, name="kudoswall-render", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        version: str | None = None
+        while not self._live.closed:
+            state = self._live.wait(version, timeout=5.0)
+            version = state.version
+            for path, file in list(state.snapshot.files.items()):
+                if self._live.closed or self._live.current.version != version:
+                    break  # a newer snapshot came; start over on it
+                if file.pending:
+                    try:
+                        file.content(state.snapshot.root, path)
+                    except RenderFailed as failure:
+                        version = self._live.report_render_failure(failure, state.snapshot).version
+                time.sleep(0)  # let request threads in between files
+
+
+def render_all(snapshot: Snapshot) -> dict[str, bytes]:
+    """Every file's bytes (tests compare them with a clean build)."""
+    return {path: file.content(snapshot.root, path) for path, file in snapshot.files.items()}

@@ -1,0 +1,159 @@
+"""The preview's in-memory rebuilds: after every kind of edit, byte-identical to a clean build,
+while an edit of one kudos re-renders only the files that show it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kudoswall.build import load_wall, plan_outputs, render_site
+from kudoswall.config import load_config
+from kudoswall.serve_site import RenderFailed, SiteBuilder, render_all
+from kudoswall.theme import Theme, resolve_theme_dir
+from kudoswall.watch import ChangeKind
+from tests.servekit import KUDOS, copy_wall
+
+
+def clean_build(root: Path) -> dict[str, bytes]:
+    config = load_config(root)
+    theme = Theme(config, resolve_theme_dir(config))
+    site = render_site(plan_outputs(load_wall(config).wall, config, theme))
+    return {path: data for path, (_, data) in site.files.items()}
+
+
+def rebuild(builder: SiteBuilder, *kinds: ChangeKind, paths: tuple[str, ...] = ()) -> list[str]:
+    result = builder.rebuild(frozenset(kinds), paths)
+    assert result.errors == [], result.errors
+    return result.changed
+
+
+@pytest.fixture
+def wall(tmp_path: Path) -> Path:
+    return copy_wall(tmp_path)
+
+
+@pytest.fixture
+def builder(wall: Path) -> SiteBuilder:
+    builder = SiteBuilder(wall)
+    assert builder.rebuild().errors == []
+    assert render_all(builder.snapshot) == clean_build(wall)
+    return builder
+
+
+def test_editing_one_kudos_rerenders_only_what_shows_it(wall: Path, builder: SiteBuilder) -> None:
+    source = wall / KUDOS
+    source.write_text(source.read_text().replace("safe through", "safe and sound through"))
+    changed = rebuild(builder, "content", paths=(KUDOS,))
+    assert "k/2023-01-10-ada-on-grace-outage/index.html" in changed
+    assert "people/grace-lindqvist/index.html" in changed and "skills/kubernetes/index.html" in changed
+    assert "k/2023-03-05-grace-on-ada-reviews/index.html" not in changed
+    assert "people/hana-sato/index.html" not in changed and "skills/teaching/index.html" not in changed
+    assert len(changed) < len(builder.snapshot.files) // 2
+    site = render_all(builder.snapshot)
+    assert b"safe and sound through" in site["k/2023-01-10-ada-on-grace-outage/index.html"]
+    assert site == clean_build(wall)
+
+
+def test_every_kind_of_edit_matches_a_clean_build(wall: Path, builder: SiteBuilder) -> None:
+    kudos = wall / KUDOS
+    kudos.write_text(kudos.read_text().replace("to: grace-lindqvist", "to: hana-sato"))
+    rebuild(builder, "content", paths=(KUDOS,))
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+    added = wall / "content/kudos/2025-01-02-hana-on-ada-talk.md"
+    added.write_text("---\nfrom: hana-sato\nto: ada-okafor\ndate: 2025-01-02\nrelationship: other\n"
+                     "skills: [Go]\n---\nAda's talk was the clearest of the conference.\n")
+    changed = rebuild(builder, "content", paths=("content/kudos/2025-01-02-hana-on-ada-talk.md",))
+    assert "k/2025-01-02-hana-on-ada-talk/index.html" in changed
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+    (wall / "content/kudos/2023-06-20-hana-on-lan-tests.md").unlink()
+    changed = rebuild(builder, "content", paths=("content/kudos/2023-06-20-hana-on-lan-tests.md",))
+    assert "k/2023-06-20-hana-on-lan-tests/index.html" in changed
+    assert "k/2023-06-20-hana-on-lan-tests/index.html" not in builder.snapshot.files
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+    person = wall / "content/people/lan-nguyen.yaml"
+    person.write_text(person.read_text().replace("Lan Nguyen", "Lan Nguyễn"))
+    rebuild(builder, "content", paths=("content/people/lan-nguyen.yaml",))
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+    theme_dir = resolve_theme_dir(load_config(wall))
+    (wall / "templates").mkdir()
+    shutil.copy(theme_dir / "templates" / "kudos.html", wall / "templates" / "kudos.html")
+    override = wall / "templates" / "kudos.html"
+    marked = override.read_text().replace("{% block content %}", "{% block content %}<!-- wall override -->")
+    override.write_text(marked)
+    changed = rebuild(builder, "template", paths=("templates/kudos.html",))
+    assert "k/2023-03-05-grace-on-ada-reviews/index.html" in changed
+    site = render_all(builder.snapshot)
+    assert b"<!-- wall override -->" in site["k/2023-03-05-grace-on-ada-reviews/index.html"]
+    assert site == clean_build(wall)
+
+    (wall / "static").mkdir()
+    (wall / "static" / "extra.css").write_text("body { color: teal; }\n")
+    changed = rebuild(builder, "static", paths=("static/extra.css",))
+    assert changed == ["static/extra.css"]
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+    config = wall / "kudoswall.yaml"
+    config.write_text(config.read_text().replace("title: Serve test wall", "title: Renamed wall"))
+    changed = rebuild(builder, "config", paths=("kudoswall.yaml",))
+    assert len(changed) > len(builder.snapshot.files) // 2  # the title is on every page
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+
+def test_a_save_that_keeps_size_and_time_is_still_seen(wall: Path, builder: SiteBuilder) -> None:
+    """Two saves in one clock tick look unchanged to a size+mtime cache; the watcher's paths win."""
+    source = wall / KUDOS
+    before = source.stat()
+    source.write_text(source.read_text().replace("ledger", "LEDGER"))
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    rebuild(builder, "content", paths=(KUDOS,))
+    assert b"LEDGER" in render_all(builder.snapshot)["k/2023-01-10-ada-on-grace-outage/index.html"]
+
+
+def test_a_broken_file_keeps_the_last_good_site_and_says_where(wall: Path, builder: SiteBuilder) -> None:
+    good = builder.snapshot
+    source = wall / KUDOS
+    text = source.read_text()
+    source.write_text(text.replace("date: 2023-01-10", "date: 2023-02-30"))
+    result = builder.rebuild(frozenset({"content"}), (KUDOS,))
+    assert result.snapshot is None and builder.snapshot is good
+    assert [(p.pos.path, p.pos.line) for p in result.errors] == [(KUDOS, 4)]
+    source.write_text(text)
+    assert builder.rebuild(frozenset({"content"}), (KUDOS,)).errors == []
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+
+def test_a_template_error_is_placed_at_its_line(wall: Path, builder: SiteBuilder) -> None:
+    (wall / "templates").mkdir()
+    (wall / "templates" / "404.html").write_text("{% extends 'base.html' %}\n{% block content %}\n"
+                                                  "{{ no_such_thing.anywhere }}\n{% endblock %}\n")
+    assert builder.rebuild(frozenset({"template"})).errors == []
+    with pytest.raises(RenderFailed) as failure:
+        builder.snapshot.files["404.html"].content(wall, "404.html")
+    assert (failure.value.problem.pos.path, failure.value.problem.pos.line) == ("templates/404.html", 3)
+    assert "no_such_thing" in failure.value.problem.message
+
+
+def test_a_template_syntax_error_fails_the_rebuild(wall: Path, builder: SiteBuilder) -> None:
+    (wall / "templates").mkdir()
+    (wall / "templates" / "404.html").write_text("{% extends 'base.html' %}\n{% block content %}\n{% if %}\n")
+    result = builder.rebuild(frozenset({"template"}))
+    assert result.snapshot is None
+    assert [(p.pos.path, p.pos.line) for p in result.errors] == [("templates/404.html", 3)]
+
+
+def test_everything_is_rebuilt_after_a_failed_config(wall: Path, builder: SiteBuilder) -> None:
+    config = wall / "kudoswall.yaml"
+    text = config.read_text()
+    config.write_text(text + "no_such_option: 1\n")
+    assert builder.rebuild(frozenset({"config"})).errors
+    config.write_text(text.replace("title: Serve test wall", "title: Fixed wall"))
+    # only a content change arrives next; the config must still be read again
+    assert builder.rebuild(frozenset({"content"})).errors == []
+    assert b"Fixed wall" in render_all(builder.snapshot)["index.html"]
