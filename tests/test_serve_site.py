@@ -8,13 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from servekit import KUDOS, copy_wall
 
 from kudoswall.build import load_wall, plan_outputs, render_site
 from kudoswall.config import load_config
 from kudoswall.serve_site import RenderFailed, SiteBuilder, render_all
 from kudoswall.theme import Theme, resolve_theme_dir
 from kudoswall.watch import ChangeKind
-from tests.servekit import KUDOS, copy_wall
 
 
 def clean_build(root: Path) -> dict[str, bytes]:
