@@ -1,8 +1,9 @@
 """Who endorsed whom, laid out at build time: a deterministic force-directed layout, drawn as SVG.
 
-The layout is Fruchterman–Reingold from positions on a circle in handle order, with a fixed
-number of iterations and no randomness, so the same wall always gives the same picture.
-Large walls (more than LAYOUT_LIMIT people) keep the circle: the force step is quadratic.
+The layout is Fruchterman–Reingold from positions on a circle in handle order, with a number of
+iterations fixed by the node count and no randomness, so the same wall always gives the same
+picture. The force step is quadratic, so iterations shrink as people grow (about one million pair
+updates, ~1.5 s, at most); beyond LAYOUT_LIMIT people the circle is kept.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from .models import Wall
 
 WIDTH, HEIGHT, MARGIN = 1000, 720, 70
-ITERATIONS = 200
-LAYOUT_LIMIT = 400
+MAX_ITERATIONS, MIN_ITERATIONS = 200, 20
+PAIR_BUDGET = 1_000_000
+LAYOUT_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ def force_layout(handles: list[str], links: list[tuple[str, str]]) -> dict[str, 
     if count < 3 or count > LAYOUT_LIMIT:
         return {h: (p[0], p[1]) for h, p in pos.items()}
     k = math.sqrt(1.0 / count)
+    iterations = max(MIN_ITERATIONS, min(MAX_ITERATIONS, PAIR_BUDGET * 2 // (count * count)))
     temperature = 0.1
-    for _ in range(ITERATIONS):
+    cooling = 0.018 ** (1 / iterations)  # ends at the same temperature whatever the iteration count
+    for _ in range(iterations):
         disp = {h: [0.0, 0.0] for h in handles}
         for i, a in enumerate(handles):
             pa, da = pos[a], disp[a]
@@ -110,7 +114,7 @@ def force_layout(handles: list[str], links: list[tuple[str, str]]) -> dict[str, 
             step = min(length, temperature)
             pos[h][0] += dx / length * step
             pos[h][1] += dy / length * step
-        temperature *= 0.98
+        temperature *= cooling
     return {h: (p[0], p[1]) for h, p in pos.items()}
 
 
