@@ -192,6 +192,18 @@ def test_kudos_api_keeps_non_ascii_text_readable_and_valid() -> None:
     assert ines["links"]["github"] == "https://github.com/ines-example"
 
 
+def test_the_api_schema_requires_every_field_it_documents() -> None:
+    """kudos_api always writes every field (null when empty), so consumers may rely on each one."""
+    schema = api_schema()
+    objects = {"document": schema, "site": schema["properties"]["site"], **schema["$defs"],
+               "role": schema["$defs"]["kudos"]["properties"]["role"],
+               "history": schema["$defs"]["kudos"]["properties"]["history"]}
+    for name, rule in objects.items():
+        if "properties" in rule:
+            assert rule.get("additionalProperties") is False, name
+            assert set(rule["required"]) == set(rule["properties"]), name
+
+
 def test_sitemap_escapes_ampersands() -> None:
     config, _ = small_wall()
     data = sitemap(config, ["a&b/"])
