@@ -20,7 +20,7 @@ from .models import Identities, Kudos, Link, Person, Skill
 from .schema import validate_document
 from .slugs import is_slug, slugify
 from .sourcefile import SourceError, YamlDocument, decode_source, parse_yaml, split_front_matter
-from .text import check_text, is_editor_temp_file
+from .text import check_text, is_editor_temp_file, printable
 
 PEOPLE_DIR = "people"
 KUDOS_DIR = "kudos"
@@ -60,6 +60,12 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
                 if entry.name.startswith(".") or is_editor_temp_file(entry.name):
                     continue
                 rel = os.path.relpath(entry.path, config.root)
+                if printable(rel) != rel:
+                    problems.append(
+                        Problem(SourcePos(printable(rel)), "the file name has control characters, direction-changing "
+                                "characters or bytes that are not UTF-8", "rename the file")
+                    )
+                    continue
                 if entry.is_symlink():
                     problems.append(
                         Problem(SourcePos(rel), "symbolic links are not followed in the content folder",
@@ -71,6 +77,11 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
         return sorted(found)
 
     content = config.content_path
+    for folder in (content, content / PEOPLE_DIR, content / KUDOS_DIR):
+        if folder.is_symlink():  # it could bring in files from anywhere on the machine that builds
+            rel = os.path.relpath(folder, config.root)
+            return [], [], [Problem(SourcePos(rel), "symbolic links are not followed in the content folder",
+                                    "replace the link with the folder itself")]
     return scan(content / PEOPLE_DIR, (".yaml", ".yml")), scan(content / KUDOS_DIR, KUDOS_SUFFIXES), problems
 
 
