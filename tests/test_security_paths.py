@@ -1,0 +1,290 @@
+"""Paths: nothing is read from outside the wall or written outside the output, whatever the content.
+
+Each case asserts the exact message a contributor or maintainer would see.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import kudos_md, make_wall
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kudoswall.build import build_site
+from kudoswall.config import load_config
+from kudoswall.errors import ContentError, UsageError, format_problem
+from kudoswall.slugs import MAX_SLUG_LENGTH, is_slug, slugify
+from kudoswall.write import OutputCollision, SiteWriter, check_output_path
+
+
+def errors_of(root: Path, output: Path | None = None) -> list[str]:
+    """The formatted errors of a build that must fail with ContentError."""
+    with pytest.raises(ContentError) as caught:
+        build_site(load_config(root), output or root / "site")
+    return [format_problem(p) for p in caught.value.problems if p.severity == "error"]
+
+
+def usage_error(root: Path, output: Path) -> str:
+    with pytest.raises(UsageError) as caught:
+        build_site(load_config(root), output)
+    return str(caught.value)
+
+
+# --- slugs, ids and handles: one safe alphabet, one function -------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_slugify_always_gives_a_safe_bounded_path_segment(text: str) -> None:
+    slug = slugify(text)
+    assert is_slug(slug) and len(slug) <= MAX_SLUG_LENGTH
+    assert slug not in (".", "..") and "/" not in slug and "\\" not in slug
+
+
+def test_slugify_survives_file_names_that_are_not_utf8() -> None:
+    assert is_slug(slugify(os.fsdecode(b"\xff\xfe")))
+
+
+def test_an_id_with_path_characters_is_an_error(tmp_path: Path) -> None:
+    root = make_wall(tmp_path, kudos={"2024-05-01-x": kudos_md(id="../../etc")})
+    assert errors_of(root) == [
+        "content/kudos/2024-05-01-x.md:6:5: 'id' has an invalid value '../../etc' "
+        "(an id uses lowercase letters, digits and hyphens, at most 100 characters)"
+    ]
+
+
+def test_a_file_name_with_traversal_characters_becomes_a_safe_id(tmp_path: Path) -> None:
+    root = make_wall(tmp_path, kudos={"2024-05-01-..%2f..%2fetc": kudos_md()})
+    build_site(load_config(root), tmp_path / "site")
+    assert (tmp_path / "site" / "k" / "2024-05-01-2f-2fetc" / "index.html").is_file()
+
+
+def test_a_handle_must_be_a_slug(tmp_path: Path) -> None:
+    people = {"ada": {"name": "Ada"}, "grace": {"name": "Grace"}, "Eve..x.yaml": {"name": "E"}}
+    root = make_wall(tmp_path, people=people)
+    assert errors_of(root) == [
+        "content/people/Eve..x.yaml: 'Eve..x' is not a valid handle "
+        "(rename the file to 'eve-x.yaml': lowercase letters, digits and hyphens)"
+    ]
+
+
+def test_the_writer_refuses_unsafe_output_paths(tmp_path: Path) -> None:
+    with SiteWriter(tmp_path / "site") as writer:
+        for bad in ("../x", "/etc/passwd", "a/../../x", "a//b", "./a", "a\\b", "a\nb", ""):
+            with pytest.raises(ValueError, match="unsafe output path"):
+                writer.write(bad, b"x")
+    assert sorted(os.listdir(tmp_path)) == [".site.kudoswall-lock", ".site.kudoswall-staging"]
+
+
+# --- case and Unicode-form collisions (macOS and Windows file systems) ---------------------------
+
+def test_kudos_files_differing_only_by_case_are_a_duplicate_id(tmp_path: Path) -> None:
+    root = make_wall(tmp_path, kudos={"2024-05-01-Ada": kudos_md(), "2024-05-01-ada": kudos_md()})
+    assert errors_of(root) == [
+        "content/kudos/2024-05-01-ada.md: duplicate kudos id '2024-05-01-ada' (also used by "
+        "content/kudos/2024-05-01-Ada.md) (rename one of the files, or set a different 'id:')"
+    ]
+
+
+def test_an_uppercase_handle_is_refused_so_handles_cannot_collide_by_case(tmp_path: Path) -> None:
+    root = make_wall(tmp_path, people={"ada": {"name": "Ada"}, "grace": {"name": "Grace"}, "Grace": {"name": "G"}})
+    assert errors_of(root) == [
+        "content/people/Grace.yaml: 'Grace' is not a valid handle "
+        "(rename the file to 'grace.yaml': lowercase letters, digits and hyphens)"
+    ]
+
+
+def test_static_files_differing_only_by_case_are_an_error(tmp_path: Path) -> None:
+    root = make_wall(tmp_path)
+    (root / "static").mkdir()
+    (root / "static" / "Logo.png").write_bytes(b"a")
+    (root / "static" / "logo.png").write_bytes(b"b")
+    assert errors_of(root) == [
+        "static/logo.png: output files 'static/Logo.png' and 'static/logo.png' differ only by letter case or "
+        "Unicode form; on case-insensitive file systems (macOS, Windows) one would replace the other "
+        "(rename one of them)"
+    ]
+    assert not (tmp_path / "site").exists()
+
+
+def test_the_writer_refuses_two_outputs_that_differ_only_in_unicode_form(tmp_path: Path) -> None:
+    with SiteWriter(tmp_path / "site") as writer:
+        writer.write("static/caf\u00e9.css", b"a")
+        with pytest.raises(OutputCollision):
+            writer.write("static/cafe\u0301.css", b"b")
+
+
+def test_the_writer_refuses_a_second_output_at_the_same_path(tmp_path: Path) -> None:
+    with SiteWriter(tmp_path / "site") as writer:
+        writer.write("k/a/index.html", b"page")
+        with pytest.raises(OutputCollision) as caught:
+            writer.write("k/a/index.html", b"redirect")
+    assert format_problem(caught.value.problems[0]) == (
+        "k/a/index.html: two outputs are written to the same file 'k/a/index.html' (rename one of them)")
+
+
+# --- symbolic links in the content folder: never followed ----------------------------------------
+
+def test_a_linked_kudos_file_is_refused(tmp_path: Path) -> None:
+    root = make_wall(tmp_path / "wall")
+    outside = tmp_path / "outside.md"
+    outside.write_text(kudos_md(body="SECRET from outside the wall"))
+    os.symlink(outside, root / "content" / "kudos" / "2024-05-02-link.md")
+    assert errors_of(root) == [
+        "content/kudos/2024-05-02-link.md: symbolic links are not followed in the content folder "
+        "(replace the link with the file itself)"
+    ]
+
+
+@pytest.mark.parametrize("linked", ["content", "content/people", "content/kudos"])
+def test_a_linked_content_folder_is_refused(tmp_path: Path, linked: str) -> None:
+    root = make_wall(tmp_path / "wall")
+    real = tmp_path / "elsewhere"
+    os.rename(root / linked, real)
+    os.symlink(real, root / linked)
+    assert errors_of(root) == [
+        f"{linked}: symbolic links are not followed in the content folder (replace the link with the folder itself)"
+    ]
+
+
+def test_an_avatar_outside_the_content_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 16)
+    root = make_wall(tmp_path / "wall", people={"ada": {"name": "Ada", "avatar": "../../../secret.png"},
+                                                "grace": {"name": "Grace"}})
+    assert errors_of(root) == [
+        "content/people/ada.yaml:1:1: avatar '../../../secret.png' is outside the content folder "
+        "(put the image in content/)"
+    ]
+
+
+def test_a_linked_avatar_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 16)
+    root = make_wall(tmp_path / "wall", people={"ada": {"name": "Ada", "avatar": "ada.png"},
+                                                "grace": {"name": "Grace"}})
+    os.symlink(tmp_path / "secret.png", root / "content" / "people" / "ada.png")
+    assert errors_of(root) == [
+        "content/people/ada.png: symbolic links are not followed in the content folder "
+        "(replace the link with the file itself)",
+        "content/people/ada.yaml:1:1: avatar 'ada.png' is outside the content folder (put the image in content/)",
+    ]
+
+
+def test_content_dir_must_stay_inside_the_wall(tmp_path: Path) -> None:
+    root = make_wall(tmp_path, config={"title": "T", "content_dir": "../elsewhere"})
+    with pytest.raises(ContentError) as caught:
+        load_config(root)
+    assert [format_problem(p) for p in caught.value.problems] == [
+        "kudoswall.yaml:2:14: 'content_dir' has an invalid value '../elsewhere' "
+        "(a folder inside the wall, like content (no absolute paths, no '..'))"
+    ]
+
+
+@pytest.mark.parametrize("raw_name", [b"2024-05-01-\xff.md", b"2024-05-01-a\nb.md", "2024-05-01-\u202egpj.md".encode()])
+def test_a_file_name_that_could_garble_messages_is_refused(tmp_path: Path, raw_name: bytes) -> None:
+    root = make_wall(tmp_path)
+    (Path(os.fsdecode(os.fsencode(root / "content" / "kudos") + b"/" + raw_name))).write_text(kudos_md())
+    [message] = errors_of(root)
+    assert message.startswith("content/kudos/2024-05-01-")
+    assert message.endswith(": the file name has control characters, direction-changing characters or bytes "
+                            "that are not UTF-8 (rename the file)")
+    assert "\n" not in message and "\u202e" not in message and "\udcff" not in message
+
+
+# --- links in the output and staging folders: never written through ------------------------------
+
+def test_links_planted_in_the_previous_site_are_replaced_not_followed(tmp_path: Path) -> None:
+    root = make_wall(tmp_path / "wall")
+    site = tmp_path / "site"
+    build_site(load_config(root), site)
+    victim_file = tmp_path / "victim.txt"
+    victim_file.write_text("keep me")
+    victim_dir = tmp_path / "victim-dir"
+    victim_dir.mkdir()
+    # A build exchanges site and staging, so plant links in both: whichever is written next.
+    for folder in (site, tmp_path / ".site.kudoswall-staging"):
+        if not folder.is_dir():
+            continue
+        (folder / "index.html").unlink(missing_ok=True)
+        os.symlink(victim_file, folder / "index.html")
+        if (folder / "people").is_dir():
+            os.rename(folder / "people", tmp_path / f"moved-{folder.name}")
+        os.symlink(victim_dir, folder / "people")
+    build_site(load_config(root), site)
+    build_site(load_config(root), site)
+    assert victim_file.read_text() == "keep me"
+    assert list(victim_dir.iterdir()) == []
+    assert not (site / "index.html").is_symlink() and (site / "index.html").stat().st_size > 1000
+    assert not (site / "people").is_symlink() and (site / "people" / "ada" / "index.html").is_file()
+
+
+def test_copy_from_output_does_not_follow_links(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    with SiteWriter(site) as writer:
+        writer.write("a.txt", b"a")
+        writer.commit()
+    (tmp_path / "secret").write_text("secret")
+    os.symlink(tmp_path / "secret", site / "b.txt")
+    with SiteWriter(site) as writer, pytest.raises(OSError):
+        writer.copy_from_output("b.txt")
+
+
+def test_a_linked_lock_file_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    os.symlink(target, tmp_path / ".site.kudoswall-lock")
+    with pytest.raises(OSError), SiteWriter(tmp_path / "site"):
+        pass
+    assert not target.exists()
+
+
+# --- output paths that would destroy something ---------------------------------------------------
+
+def test_dangerous_output_folders_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    root = make_wall(home / "wall")
+    (home / "notes").mkdir()
+    (home / "notes" / "todo.txt").write_text("mine")
+    (root / ".git").mkdir()
+    cases = {
+        Path("/"): "it would replace the wall, its content or your home folder",
+        home: "it would replace the wall, its content or your home folder",
+        root: "it would replace the wall, its content or your home folder",
+        root.parent: "it would replace the wall, its content or your home folder",
+        root / "content": "it would replace the wall, its content or your home folder",
+        root / "content" / "site": f"it is inside {root / 'content'}",
+        root / ".git" / "site": f"it is inside {root / '.git'}",
+        home / "notes": "the folder is not empty and was not made by kudoswall "
+                        "(choose another --output, or empty it yourself)",
+        home / "notes" / "todo.txt": "it is a file, not a folder",
+    }
+    for output, reason in cases.items():
+        assert usage_error(root, output) == f"refusing to build into {output.resolve()}: {reason}"
+    assert (home / "notes" / "todo.txt").read_text() == "mine"
+
+
+def test_a_linked_output_folder_is_refused(tmp_path: Path) -> None:
+    root = make_wall(tmp_path / "wall")
+    (tmp_path / "real").mkdir()
+    os.symlink(tmp_path / "real", tmp_path / "site")
+    assert usage_error(root, tmp_path / "site") == f"refusing to build into {tmp_path / 'site'}: it is a symbolic link"
+
+
+def test_a_foreign_staging_folder_is_refused_not_emptied(tmp_path: Path) -> None:
+    root = make_wall(tmp_path / "wall")
+    staging = tmp_path / ".site.kudoswall-staging"
+    staging.mkdir()
+    (staging / "precious.txt").write_text("mine")
+    assert usage_error(root, tmp_path / "site") == (
+        f"refusing to use {staging}: it exists and was not made by kudoswall (remove it, or choose another --output)")
+    assert (staging / "precious.txt").read_text() == "mine"
+
+
+def test_a_previous_kudoswall_output_may_be_replaced(tmp_path: Path) -> None:
+    root = make_wall(tmp_path / "wall")
+    build_site(load_config(root), tmp_path / "site")
+    check_output_path(tmp_path / "site", root, [root / "content"])  # does not raise
+    build_site(load_config(root), tmp_path / "site")
+    assert (tmp_path / "site" / "index.html").is_file()
