@@ -186,3 +186,58 @@ def test_404_page_links_absolutely_so_it_works_at_any_depth() -> None:
     stylesheet = next(link for link in document.iter("link")  # type: ignore[attr-defined]
                       if "stylesheet" in (link.get("rel") or "").split())
     assert stylesheet.get("href").startswith("/kudos/static/")
+
+
+def test_a_wall_with_nobody_on_it_still_builds_sound_pages_and_feeds(tmp_path: Path) -> None:
+    wall = tmp_path / "wall"
+    wall.mkdir()
+    (wall / "kudoswall.yaml").write_text("title: Empty\nbase_url: https://example.org/\n", "utf-8")
+    site = BuiltSite.build(wall, tmp_path / "site")
+    assert {"index.html", "people/index.html", "skills/index.html", "404.html", "feed.xml", "feed.json"} <= set(
+        site.files)
+    assert [failure for page in site.html_pages for failure in check_page(site, page)] == []
+    feed = json.loads((site.output / "feed.json").read_bytes())
+    assert feed["items"] == []
+
+
+NEW_KUDOS = "---\nfrom: chen-mei\nto: bjorn-asen\ndate: 2025-01-02\nrelationship: other\nskills: [Rust]\n---\nThanks!\n"
+EDITS: dict[str, tuple[str, str | None, str | None]] = {
+    # name: (file, old text or None to create the file, new text or None to delete the file)
+    "a new kudos": ("content/kudos/2025-01-02-chen-on-bjorn.md", None, NEW_KUDOS),
+    "a deleted kudos": ("content/kudos/2024-02-29-chen-on-ines-mentoring.md", "", None),
+    "a person's name": ("content/people/chen-mei.yaml", "name: 陈美", "name: 陈美玲"),
+    "a person's headline": ("content/people/fjord-labs.yaml", "headline: A small studio", "headline: A tiny studio"),
+    "a person's listed skills": ("content/people/bjorn-asen.yaml", "[Rust, Incident response]",
+                                 "[Rust, Incident response, Go]"),
+    "a kudos date": ("content/kudos/2023-03-05-bjorn-on-ines-reviews.md", "date: 2023-03-05", "date: 2024-12-01"),
+    "a kudos' skills": ("content/kudos/2024-11-11-bjorn-on-chen-research.md", "[User research]",
+                        "[User research, Interviewing]"),
+    "a kudos title": ("content/kudos/2024-07-01-ines-on-fjord-delivery.md", "skills: [On-time delivery]",
+                      "skills: [On-time delivery]\ntitle: On time, every time"),
+    "a kudos relationship": ("content/kudos/2023-01-10-ines-on-bjorn-on-call.md", "same-team", "managed"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_unit_whose_fingerprint_is_unchanged_renders_the_same_bytes(edit: str, tmp_path: Path) -> None:
+    """The incremental-build invariant: fingerprints name everything a file shows."""
+    import shutil
+
+    wall = tmp_path / "wall"
+    shutil.copytree(FIXTURES / "small-wall", wall)
+    before = plan(wall)
+    file, old, new = EDITS[edit]
+    source = wall / file
+    if old is None:
+        source.write_text(new or "", "utf-8")
+    elif new is None:
+        source.unlink()
+    else:
+        text = source.read_text("utf-8")
+        assert old in text
+        source.write_text(text.replace(old, new), "utf-8")
+    after = plan(wall)
+    stale = [path for path, unit in after.items()
+             if path in before and before[path].fingerprint == unit.fingerprint
+             and before[path].render() != unit.render()]
+    assert stale == []
