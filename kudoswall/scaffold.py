@@ -271,9 +271,10 @@ def _interview(draft: KudosDraft, missing: list[str], ask_optional: bool, ask: A
     if "to" in missing:
         _ask_until_valid(ask, "Recipient's handle (to): ", lambda v: draft.set_handle("to", v))
     if "relationship" in missing:
+        writer = draft.people.get(draft.values.get("from", ""), "The writer")
         recipient = draft.people.get(draft.values.get("to", ""), "them")
         for number, choice in enumerate(relationship_choices(), 1):
-            print(f"  {number:2}. {choice:16} you {RELATIONSHIPS[choice].format(to=recipient)}")
+            print(f"  {number:2}. {choice:16} {writer} {RELATIONSHIPS[choice].format(to=recipient)}")
         _ask_until_valid(ask, "Relationship (number or name): ", draft.set_relationship)
     if ask_optional:
         _ask_until_valid(ask, "Skills you vouch for, comma-separated (optional): ", draft.set_skills, optional=True)

@@ -283,7 +283,8 @@ def test_new_asks_for_everything_on_a_terminal_and_re_asks_after_a_mistake(
     assert new(wall, "--date", "2024-08-02") == 0
     out = capsys.readouterr().out
     assert "did you mean 'zoe-martin'?" in out
-    assert " 7. vendor-to        you was a vendor to Acme Cooperative" in out
+    assert " 7. vendor-to        Zoë Martín was a vendor to Acme Cooperative" in out
+    assert " 1. managed          Zoë Martín managed Acme Cooperative directly" in out
     assert prompts[:5] == ["Your handle (from): ", "Your handle (from): ", "Recipient's handle (to): ",
                            "Relationship (number or name): ", "Relationship (number or name): "]
     assert written_kudos(wall)["2024-08-02-quick.md"] == (
