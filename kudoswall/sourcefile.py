@@ -22,6 +22,9 @@ try:
 except ImportError:  # pragma: no cover - pure-Python PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+SAFE_LOADER = _Loader
+"""libyaml's CSafeLoader when PyYAML was built with it (8x faster), else the pure-Python one."""
+
 MAX_DEPTH = 16
 _SAFE_NESTING = 1000  # far below the depth at which libyaml's recursive composer overflows the C stack
 YamlPath = tuple[str | int, ...]
