@@ -26,6 +26,7 @@ from .models import RELATIONSHIPS
 from .schema import SCHEMA_NAMES, load_schema
 from .slugs import slugify
 from .text import check_text
+from .validate import suggest_handle
 
 SCHEMA_DIR = ".kudoswall/schema"
 GITIGNORE_LINES = ("site/", ".site.kudoswall-*", ".kudoswall-cache/")
@@ -136,10 +137,7 @@ class KudosDraft:
     def set_handle(self, field_name: str, handle: str) -> None:
         handle = handle.strip()
         if handle not in self.people:
-            starting = [known for known in self.people if handle and known.startswith(handle)]
-            prefix_hint = f"did you mean '{starting[0]}'?" if len(starting) == 1 else ""
-            hint = (did_you_mean(handle, self.people) or prefix_hint
-                    or f"add content/{PEOPLE_DIR}/{handle or '<handle>'}.yaml first")
+            hint = suggest_handle(handle, self.people) or f"add content/{PEOPLE_DIR}/{handle or '<handle>'}.yaml first"
             raise UsageError(f"--{field_name}: unknown person '{handle}' ({hint})")
         other = self.values.get("to" if field_name == "from" else "from")
         if other == handle:

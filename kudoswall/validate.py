@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import PurePosixPath
 
 from .config import Config
 from .errors import ProblemLog, SourcePos, did_you_mean
@@ -62,8 +64,22 @@ def _check_avatar(person: Person, config: Config, log: ProblemLog) -> None:
     person.avatar_path = f"people/{person.handle}/avatar{suffix}"
 
 
+def suggest_handle(handle: str, handles: Iterable[str]) -> str:
+    """A did-you-mean hint for a handle; people often write only the first name ('grace')."""
+    known = list(handles)
+    starting = [other for other in known if handle and other.startswith(handle + "-")]
+    return did_you_mean(handle, known) or (f"did you mean '{starting[0]}'?" if len(starting) == 1 else "")
+
+
+def _unreadable_people(log: ProblemLog) -> set[str]:
+    """Handles whose people file has errors: it exists, so 'unknown person' would mislead."""
+    paths = (PurePosixPath(problem.pos.path) for problem in log.errors)
+    return {path.stem for path in paths if path.parent.name == "people" and path.suffix in (".yaml", ".yml")}
+
+
 def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: ProblemLog) -> None:
     by_id: dict[str, Kudos] = {}
+    unreadable = _unreadable_people(log)
     for kudos in kudos_list:
         first = by_id.get(kudos.id)
         if first is not None:
@@ -73,9 +89,9 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
             continue
         by_id[kudos.id] = kudos
         for field_name, handle in (("from", kudos.from_handle), ("to", kudos.to_handle)):
-            if handle not in people:
+            if handle not in people and handle not in unreadable:
                 log.error(kudos.pos(field_name), f"unknown person '{handle}' in '{field_name}'",
-                          did_you_mean(handle, people) or f"add content/people/{handle}.yaml")
+                          suggest_handle(handle, people) or f"add content/people/{handle}.yaml")
         if kudos.from_handle == kudos.to_handle:
             log.error(kudos.pos("to"), "a kudos cannot be written to its own writer",
                       "'from' and 'to' must name different people")
