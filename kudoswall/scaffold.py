@@ -74,10 +74,18 @@ def _wall_files(title: str) -> dict[str, str]:
 
 
 def _create(path: Path, text: str) -> None:
-    """Write a new file; FileExistsError rather than replacing anything."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    """Write a new file; FileExistsError rather than replacing anything, UsageError if it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # FileExistsError here: a file is in the way
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or path}: {exc.strerror or exc}") from None
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or path}: {exc.strerror or exc}") from None
 
 
 def _check_title(title: str) -> None:
@@ -318,7 +326,6 @@ def write_new_kudos(kudos_dir: Path, values: dict[str, Any]) -> Path:
     slug = slugify(slug_source)[:MAX_SLUG_IN_FILE_NAME].rstrip("-")
     stem = f"{values['date'].isoformat()}-{slug}"
     text = kudos_text(values)
-    kudos_dir.mkdir(parents=True, exist_ok=True)
     taken = _taken_stems(kudos_dir)
     for number in range(1, 10_000):
         candidate = stem if number == 1 else f"{stem}-{number}"

@@ -127,6 +127,13 @@ def test_init_never_overwrites_a_file_and_then_writes_nothing(tmp_path: Path,
     assert files_of(folder) == {"content/people/zoe-martin.yaml": "name: The real Zoë\n".encode()}
 
 
+def test_init_where_a_folder_cannot_be_made_is_a_usage_error(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a-file").write_text("", "utf-8")
+    assert main(["init", str(tmp_path / "a-file" / "wall")]) == 2
+    assert capsys.readouterr().err == f"kudoswall: cannot write {tmp_path / 'a-file' / 'wall'}: Not a directory\n"
+
+
 def test_init_in_an_existing_repository_appends_to_its_gitignore(tmp_path: Path) -> None:
     folder = tmp_path / "repo"
     folder.mkdir()
@@ -236,6 +243,16 @@ def test_new_refuses_values_the_wall_would_reject(wall: Path, flags: list[str], 
     assert new(wall, *argv) == 2
     assert capsys.readouterr().err == f"kudoswall: {message}\n"
     assert files_of(wall) == before
+
+
+def test_new_where_the_kudos_folder_cannot_be_written_is_a_usage_error(
+        wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for path in (wall / "content/kudos").iterdir():
+        path.unlink()
+    (wall / "content/kudos").rmdir()
+    (wall / "content/kudos").write_text("not a folder", "utf-8")
+    assert new(wall, *FULL) == 2
+    assert capsys.readouterr().err.startswith(f"kudoswall: cannot write {wall / 'content/kudos'}")
 
 
 def test_new_without_a_terminal_names_the_missing_flags(wall: Path, capsys: pytest.CaptureFixture[str],
