@@ -215,11 +215,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nkudoswall: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.filename is None or args.debug:
+            return _internal_error(exc, args.debug)
+        # a path that cannot be read or written (a file where a folder should be, permissions):
+        # the user's to fix, not a bug
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError) and Path(exc.filename).is_file():
+            reason = "it is a file, and a folder is needed there"
+        print(f"kudoswall: cannot use {exc.filename}: {reason}", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - the one place internal errors become a message
-        if args.debug:
-            traceback.print_exc()
-        else:
-            print(f"kudoswall: internal error: {type(exc).__name__}: {exc}\n"
-                  f"This is a bug in kudoswall {__version__}; please report it at {REPORT_URL} "
-                  "(run again with --debug for the traceback).", file=sys.stderr)
-        return 70
+        return _internal_error(exc, args.debug)
+
+
+def _internal_error(exc: Exception, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    else:
+        print(f"kudoswall: internal error: {type(exc).__name__}: {exc}\n"
+              f"This is a bug in kudoswall {__version__}; please report it at {REPORT_URL} "
+              "(run again with --debug for the traceback).", file=sys.stderr)
+    return 70

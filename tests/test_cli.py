@@ -115,6 +115,14 @@ def test_refuses_to_build_over_a_folder_it_did_not_make(tmp_path: Path, capsys: 
     assert [p.name for p in precious.iterdir()] == ["thesis.tex"]
 
 
+def test_an_output_path_through_a_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wall = copy_small_wall(tmp_path)
+    (tmp_path / "a-file").write_text("", "utf-8")
+    assert main(["build", "--source", str(wall), "--output", str(tmp_path / "a-file" / "site")]) == 2
+    assert capsys.readouterr().err == f"kudoswall: cannot use {tmp_path / 'a-file'}: it is a file, and a folder is " \
+                                      "needed there\n"
+
+
 def test_internal_errors_exit_70_with_a_report_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     wall = copy_small_wall(tmp_path)
