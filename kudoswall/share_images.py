@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from functools import cache, partial
 from pathlib import Path
 
+import PIL
 from PIL import Image, ImageDraw, ImageFont
 
 from .config import Config
@@ -35,13 +36,15 @@ def share_image_path(kudos_id: str) -> str:
     return kudos_path(kudos_id) + "share.png"
 
 
+def font_file(bold: bool = False) -> Path | None:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return next((folder / name for folder in FONT_DIRS if (folder / name).is_file()), None)
+
+
 @cache
 def font(size: int, bold: bool = False) -> Font:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in FONT_DIRS:
-        if (folder / name).is_file():
-            return ImageFont.truetype(str(folder / name), size)
-    return ImageFont.load_default(size)
+    path = font_file(bold)
+    return ImageFont.truetype(str(path), size) if path else ImageFont.load_default(size)
 
 
 @cache
@@ -80,7 +83,7 @@ def share_image(kudos: Kudos, writer: Person, recipient: Person, site_title: str
     paletted = Image.frombytes("P", image.size, image.tobytes())
     paletted.putpalette(_palette())
     buffer = io.BytesIO()
-    paletted.save(buffer, format="PNG", compress_level=6)
+    paletted.save(buffer, format="PNG", compress_level=3)  # level 6 is twice as slow for 15% fewer bytes
     return buffer.getvalue()
 
 
@@ -88,9 +91,10 @@ def share_image_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
     if not config.share_images:
         return
     people = wall.people
+    # what else the pixels depend on: the config (title, excerpt length), the fonts and Pillow itself
+    environment = [DESIGN_VERSION, config.digest(), str(font_file()), str(font_file(True)), PIL.__version__]
     for kudos in wall.kudos:
         writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
         yield OutputUnit(share_image_path(kudos.id),
-                         fingerprint("share-image", DESIGN_VERSION, config.title, kudos.digest, writer.name,
-                                     recipient.name),
+                         fingerprint("share-image", environment, kudos.digest, writer.name, recipient.name),
                          partial(share_image, kudos, writer, recipient, config.title))
