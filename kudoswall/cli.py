@@ -128,7 +128,8 @@ def cmd_mv(args: argparse.Namespace) -> int:
 EXAMPLES = {
     "build": "examples:\n  kudoswall build\n  kudoswall build --source path/to/wall --output public\n"
              "  kudoswall build --strict            # warnings fail the build too",
-    "check": "examples:\n  kudoswall check\n  kudoswall check --strict\n  kudoswall check --format github   # annotations in GitHub Actions",
+    "check": "examples:\n  kudoswall check\n  kudoswall check --strict\n"
+             "  kudoswall check --format github   # annotations in GitHub Actions",
     "serve": "examples:\n  kudoswall serve\n  kudoswall serve --port 8080 --open\n  kudoswall serve --drafts",
     "init": "examples:\n  kudoswall init my-wall\n  kudoswall init . --title 'Team kudos'",
     "mv": "examples:\n  kudoswall mv 2024-05-01-ada-on-grace 2024-05-01-ada-on-grace-hopper\n"
@@ -141,7 +142,8 @@ EXAMPLES = {
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--source", "-s", default=".", metavar="DIR", help="the wall's folder (default: current folder)")
+    common.add_argument("--source", "-s", default=".", metavar="DIR",
+                        help="the wall's folder (default: current folder)")
     common.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
     parser = argparse.ArgumentParser(
         prog="kudoswall",
