@@ -54,14 +54,23 @@ _CONFUSABLES = str.maketrans(
         "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
         "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
         "0": "o", "1": "l", "|": "l",
+        # Latin small capitals and IPA letters, more Cyrillic, Greek and Armenian lookalikes
+        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
+        "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u",
+        "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ɑ": "a", "ı": "i", "ȷ": "j", "ɩ": "i",
+        "ԛ": "q", "ԝ": "w", "ү": "y", "һ": "h", "ϲ": "c", "ϳ": "j", "γ": "y", "η": "n",
+        "օ": "o", "ս": "u", "ց": "g", "հ": "h", "ո": "n", "զ": "q",
     }
 )
 
 
 def identity_skeleton(text: str) -> str:
-    """A form in which two names that look alike compare equal (after Unicode TR39's idea)."""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_CONFUSABLES)
-    return " ".join(folded.replace("rn", "m").split())
+    """A form in which two names that look alike compare equal (after Unicode TR39's idea).
+
+    A capital I is folded to l before case folding, as TR39 does: 'Ilya' and 'IIya' look alike.
+    """
+    folded = unicodedata.normalize("NFKC", text).replace("I", "l").casefold().translate(_CONFUSABLES)
+    return " ".join(folded.replace("rn", "m").replace("vv", "w").split())
 
 
 def printable(text: str) -> str:
