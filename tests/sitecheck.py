@@ -45,6 +45,7 @@ class BuiltSite:
     output: Path
     base_url: str
     _ids: dict[str, set[str]] = field(default_factory=dict)
+    _parsed: dict[str, tuple[Any, list[Any]]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, wall: Path, output: Path) -> BuiltSite:
@@ -87,9 +88,15 @@ class BuiltSite:
         """Under base_url: part of this site (the same host may serve other things elsewhere)."""
         return self.is_same_host(url) and urlsplit(url).path.startswith(urlsplit(self.base_url).path)
 
+    def parsed(self, rel: str) -> tuple[Any, list[Any]]:
+        """The page parsed once per run: link checks look up targets' ids many times."""
+        if rel not in self._parsed:
+            self._parsed[rel] = parse_html((self.output / rel).read_bytes())
+        return self._parsed[rel]
+
     def ids_of(self, rel: str) -> set[str]:
         if rel not in self._ids:
-            document, _ = parse_html((self.output / rel).read_bytes())
+            document, _ = self.parsed(rel)
             self._ids[rel] = {el.get("id") for el in document.iter() if el.get("id")}
         return self._ids[rel]
 
@@ -141,7 +148,7 @@ def check_reference(site: BuiltSite, page: str, tag: str, address: str, resource
 
 def check_page(site: BuiltSite, page: str) -> list[str]:
     """Every way one HTML page is broken: parse errors, structure, links and remote resources."""
-    document, errors = parse_html((site.output / page).read_bytes())
+    document, errors = site.parsed(page)
     failures = [f"parse error {error[1]} at {error[0]}" for error in errors]
     html = document if document.tag == "html" else document.find(".//html")
     if html is None or not (html.get("lang") or "").strip():

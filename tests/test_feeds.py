@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from sitecheck import FIXTURES, BuiltSite, demo_site, parse_html, small_wall_site
+from sitecheck import FIXTURES, BuiltSite, demo_site, small_wall_site
 
 from kudoswall.build import load_wall
 from kudoswall.config import load_config
@@ -116,7 +116,7 @@ def test_kudos_json_matches_its_published_schema(name: str) -> None:
 
 
 def is_noindex(site: BuiltSite, page: str) -> bool:
-    document, _ = parse_html((site.output / page).read_bytes())
+    document, _ = site.parsed(page)
     return any(meta.get("name") == "robots" and "noindex" in (meta.get("content") or "")
                for meta in document.iter("meta"))
 
