@@ -2,7 +2,8 @@
 
 Pagefind splits the index into small chunks that the browser fetches per query, so a wall of
 10,000+ kudos never downloads the whole index. Only kudos, person and skill pages are indexed,
-each from its <main> element. Switch off with `search: false`.
+each from its <main> element, leaving out the cards and quotes that summarise *other* pages (so a
+word from a kudos finds that kudos, not every page that lists it). Switch off with `search: false`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .errors import UsageError
 
 INDEXED_PAGES = "{k,people,skills}/*/index.html"
 BUNDLE_DIR = "pagefind"
+SUMMARIES = "article.card, .backing"  # kudos cards (partials/card.html) and skill pages' quotes
 
 
 def pagefind_executable() -> Path:
@@ -34,7 +36,8 @@ def index_site(staging_dir: Path, config: Config) -> None:
     if bundle.is_dir() and not bundle.is_symlink():
         shutil.rmtree(bundle)  # chunk names are content hashes: an old bundle's files would pile up
     command = [str(pagefind_executable()), "--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
-               "--glob", INDEXED_PAGES, "--root-selector", "main", "--force-language", config.language.split("-")[0],
+               "--glob", INDEXED_PAGES, "--root-selector", "main",
+               "--exclude-selectors", SUMMARIES, "--force-language", config.language.split("-")[0],
                "--silent"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
