@@ -193,8 +193,17 @@ def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
         raise SourceError(
             [Problem(SourcePos(path, line, column), f"invalid YAML: {what}", "check indentation and quoting")]
         ) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses outright (control characters)
+        before = text[: exc.position]
+        line = before.count("\n") + first_line
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        message = f"file contains a character that is not allowed (U+{code:04X})"
+        hint = "remove it, or write the text again"
+        raise SourceError([Problem(SourcePos(path, line, column), message, hint)]) from None
     except yaml.YAMLError as exc:
-        raise SourceError([Problem(SourcePos(path, first_line, 1), f"invalid YAML: {exc}")]) from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceError([Problem(SourcePos(path, first_line, 1), f"invalid YAML: {first}")]) from None
     except RecursionError:
         raise SourceError(
             [Problem(SourcePos(path, first_line, 1), "YAML is nested too deeply")]

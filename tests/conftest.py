@@ -7,6 +7,8 @@ UTF-8) or bytes (written as they are), so tests can reach every layer from bytes
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,14 @@ def make_wall(
         _write(root / "content" / "kudos" / (name if name.endswith((".md", ".yaml", ".yml")) else f"{name}.md"),
                source)
     return root
+
+
+def scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder in memory (/dev/shm) when there is one: property tests create and
+    delete a wall per example, and on a slow disk that costs more than the build itself."""
+    shm = Path("/dev/shm")
+    memory = shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+    return tempfile.TemporaryDirectory(prefix="kudoswall-test-", dir=memory)
 
 
 @pytest.fixture(scope="session")

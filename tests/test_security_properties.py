@@ -8,13 +8,12 @@ no event handlers, no script URLs, well-formed feeds, sitemap, SVG and JSON.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from attack_corpus import FieldPath, is_free_text, render_outputs, text_fields, with_value
 from attack_corpus.checks import body_problems, site_problems
-from conftest import DEFAULT_CONFIG, DEFAULT_PEOPLE, dump_yaml, make_wall
+from conftest import DEFAULT_CONFIG, DEFAULT_PEOPLE, dump_yaml, make_wall, scratch_folder
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +83,7 @@ def test_random_text_in_person_files(changes: dict[FieldPath, str], file_name: s
     safe_name = (file_name or "").replace("/", "_").replace("\x00", "_")[:100]
     if safe_name not in ("", ".", "..", "ada") and "." not in safe_name:
         people[f"{safe_name}.yaml"] = document
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch_folder() as folder:
         check_build(make_wall(Path(folder) / "wall", people=people))
 
 
@@ -105,7 +104,7 @@ def test_random_text_in_kudos_files(changes: dict[FieldPath, str], body: str, st
     kudos = {name: data}
     if safe_stem:
         kudos[f"2024-05-01-{safe_stem}.md"] = f"---\n{dump_yaml(FRONT)}---\nText.\n"
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch_folder() as folder:
         check_build(make_wall(Path(folder) / "wall", kudos=kudos))
 
 
@@ -118,7 +117,7 @@ def test_random_text_in_the_wall_settings(changes: dict[FieldPath, str], allow_h
     for path, value in changes.items():
         if path not in (("theme",), ("content_dir",)):  # these name folders; test_security_paths covers them
             document = with_value(document, path, value)
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch_folder() as folder:
         check_build(make_wall(Path(folder) / "wall", config=document))
 
 
