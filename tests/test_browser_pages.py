@@ -149,3 +149,31 @@ def test_no_request_leaves_the_site_host(browser: Any, served: Served) -> None:
     assert len(served.requests) >= len(PAGES)
     hosts = {urlsplit(url).netloc for url in served.requests}
     assert hosts == {urlsplit(served.root).netloc}, sorted(hosts)
+
+
+def test_embed_card_renders_inside_an_iframe_with_javascript_off(browser: Any, served: Served) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 800, "height": 600})
+    page = context.new_page()
+    page.on("request", lambda request: served.requests.append(request.url))
+    page.goto(served.root + "search/")  # any page of the site, to host the iframe as a README would
+    card = served.root + "people/grace-lindqvist/embed/"
+    page.set_content(f'<!doctype html><title>host</title><iframe src="{card}" title="card" width="360" '
+                     f'height="420"></iframe>')
+    frame = page.frame_locator("iframe")
+    assert frame.locator("h1").inner_text() == "Grace Lindqvist"
+    assert frame.locator("li").count() == 3
+    assert frame.locator("a[target=_blank]").count() >= 4
+    context.close()
+
+
+def test_without_javascript_the_header_search_leads_to_the_directories(browser: Any, served: Served) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(served.root + "people/grace-lindqvist/")
+    page.fill("#header-search-q", "ledger")
+    page.press("#header-search-q", "Enter")
+    page.wait_for_url("**/search/?q=ledger")
+    page.get_by_role("link", name="people directory").click()
+    page.wait_for_url("**/people/")
+    assert page.locator("h1").inner_text()
+    context.close()
