@@ -106,7 +106,6 @@ class SiteWriter:
         self.changed = 0
         self.unchanged = 0
         self._dirs: set[str] = set()
-        self._folded: dict[str, str] = {}
         self._lock_fd: int | None = None
 
     def __enter__(self) -> SiteWriter:
@@ -178,22 +177,22 @@ class SiteWriter:
         return True
 
     def _claim(self, rel_path: str) -> None:
-        """Refuse a second output at the same path, or one differing only by case or normalisation.
-
-        A deploy to macOS or Windows would silently keep one of them, and an output written twice
-        means one unit (a redirect, say) would replace another's page.
-        """
-        key = unicodedata.normalize("NFC", rel_path).casefold()
-        first = self._folded.setdefault(key, rel_path)
+        """Refuse a second output at the same path: one unit (a redirect, say) would replace another's page."""
         if rel_path in self.written:
             message = f"two outputs are written to the same file '{rel_path}'"
-        elif first != rel_path:
-            message = (f"output files '{first}' and '{rel_path}' differ only by letter case or Unicode form; "
-                       "on case-insensitive file systems (macOS, Windows) one would replace the other")
-        else:
-            self.written.add(rel_path)
-            return
-        raise OutputCollision([Problem(SourcePos(rel_path), message, "rename one of them")])
+            raise OutputCollision([Problem(SourcePos(rel_path), message, "rename one of them")])
+        self.written.add(rel_path)
+
+    def _check_case_collisions(self) -> None:
+        """Refuse outputs differing only by case or Unicode form: a deploy to macOS or Windows would
+        silently keep one of them. Checked over everything this build keeps, however it got there."""
+        seen: dict[str, str] = {}
+        for rel_path in sorted(self.written):
+            first = seen.setdefault(unicodedata.normalize("NFC", rel_path).casefold(), rel_path)
+            if first != rel_path:
+                message = (f"output files '{first}' and '{rel_path}' differ only by letter case or Unicode form; "
+                           "on case-insensitive file systems (macOS, Windows) one would replace the other")
+                raise OutputCollision([Problem(SourcePos(rel_path), message, "rename one of them")])
 
     @staticmethod
     def _open_existing(path: Path) -> int:
@@ -225,6 +224,7 @@ class SiteWriter:
 
     def commit(self) -> int:
         """Remove what this build did not write, then swap staging in; returns files removed."""
+        self._check_case_collisions()
         removed = 0
         for directory, dirnames, filenames in os.walk(self.staging, topdown=False):
             rel_dir = os.path.relpath(directory, self.staging)

@@ -112,8 +112,10 @@ def test_static_files_differing_only_by_case_are_an_error(tmp_path: Path) -> Non
 def test_the_writer_refuses_two_outputs_that_differ_only_in_unicode_form(tmp_path: Path) -> None:
     with SiteWriter(tmp_path / "site") as writer:
         writer.write("static/caf\u00e9.css", b"a")
+        writer.written.add("static/cafe\u0301.css")  # however a unit got there (kept from an earlier build, say)
         with pytest.raises(OutputCollision):
-            writer.write("static/cafe\u0301.css", b"b")
+            writer.commit()
+    assert not (tmp_path / "site").exists()
 
 
 def test_the_writer_refuses_a_second_output_at_the_same_path(tmp_path: Path) -> None:
