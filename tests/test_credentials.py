@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sitecheck import BuiltSite, parse_html, small_wall_site
+from sitecheck import BuiltSite, demo_site, parse_html, small_wall_site
 
 from kudoswall.build import load_wall
 from kudoswall.config import load_config
@@ -97,8 +98,9 @@ def page_jsonld(site: BuiltSite, rel: str) -> list[Any]:
             if script.get("type") == "application/ld+json"]
 
 
-def test_every_jsonld_block_on_every_page_matches_schema_org_shapes() -> None:
-    site = small_wall_site()
+@pytest.mark.parametrize("built", [small_wall_site, demo_site], ids=["small-wall", "demo"])
+def test_every_jsonld_block_on_every_page_matches_schema_org_shapes(built: Callable[[], BuiltSite]) -> None:
+    site = built()
     checked = 0
     errors = []
     for rel in site.html_pages:
