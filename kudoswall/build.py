@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache import cache_dir
 from .config import Config
 from .errors import ContentError, Problem, ProblemLog, sorted_problems
 from .feeds import feed_units
-from .load import ParseResult, SourceFile, list_source_files, parse_kudos, parse_person, read_source
-from .markup import MarkdownRenderer
+from .incremental import write_site
+from .load import SourceFile, list_source_files
 from .models import Kudos, Person, Wall
 from .pages import PagePlanner
+from .parsecache import ParseCache
 from .permanence import plan_permanence
+from .progress import Progress, summary_line
 from .share_images import share_image_units
 from .theme import Theme, resolve_theme_dir
 from .units import OutputUnit, fingerprint
 from .validate import assemble_wall, validate_kudos, validate_people
 from .visuals import VisualPlanner, visual_context
-from .write import SiteWriter, check_output_path
+from .write import check_output_path
 
 
 @dataclass
@@ -45,72 +46,35 @@ class BuildReport:
     wall: Wall | None = None  # for recording newly published kudos in kudoswall.lock
 
     def summary(self) -> str:
-        return (f"Built {self.kudos:,} kudos into {self.pages:,} pages ({self.files:,} files) in {self.seconds:.1f} s "
-                f"({self.unchanged:,} unchanged, {self.changed:,} written, {self.removed:,} removed)")
+        return summary_line(self.kudos, self.pages, self.files, self.unchanged, self.seconds)
 
 
-@dataclass
-class ParseCache:
-    """Parsed files kept between runs of the pipeline in one process (serve, benchmarks).
+def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = None, jobs: int = 1,
+              store: Path | None = None) -> LoadedWall:
+    """Read and validate every source file; raises ContentError listing every error found.
 
-    An entry is reused while the file's size and modification time are unchanged and the
-    configuration is the same; models are reused as they are, including rendered bodies.
+    `cache` keeps parses in this process; `store` is the on-disk cache folder (cache.py);
+    `jobs` > 1 parses files that neither cache holds in worker processes.
     """
-
-    config_digest: str = ""
-    entries: dict[str, tuple[tuple[int, int], ParseResult]] = field(default_factory=dict)
-
-    def parse(self, config: Config, path: Path, parser: Callable[[SourceFile, Config], ParseResult]) -> ParseResult:
-        rel = os.path.relpath(path, config.root)
-        info = path.stat()
-        key = (info.st_size, info.st_mtime_ns)
-        cached = self.entries.get(rel)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        result = parser(read_source(config, path), config)
-        self.entries[rel] = (key, result)
-        return result
-
-
-def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = None) -> LoadedWall:
-    """Read and validate every source file; raises ContentError listing every error found."""
     if cache is None:
         cache = ParseCache()
-    if cache.config_digest != config.digest():
-        cache.entries.clear()
-        cache.config_digest = config.digest()
     log = ProblemLog()
     people_paths, kudos_paths, scan_problems = list_source_files(config)
     log.extend(scan_problems)
+    files = [(path, False) for path in people_paths] + [(path, True) for path in kudos_paths]
+    results = cache.parse_all(config, files, jobs=jobs, store=store)
     people: dict[str, Person] = {}
-    for path in people_paths:
-        result = cache.parse(config, path, parse_person)
+    kudos_list: list[Kudos] = []
+    for result in results:
         log.extend(result.problems)
         if result.person is not None:
             people[result.person.handle] = result.person
-    kudos_list: list[Kudos] = []
-    for path in kudos_paths:
-        result = cache.parse(config, path, parse_kudos)
-        log.extend(result.problems)
         if result.kudos is not None:
             kudos_list.append(result.kudos)
-    live = {os.path.relpath(p, config.root) for p in (*people_paths, *kudos_paths)}
-    for stale in set(cache.entries) - live:
-        del cache.entries[stale]
     validate_people(people, config, log)
     validate_kudos(kudos_list, people, log)
     log.raise_if_errors(strict)
-    render_bodies(kudos_list, config)
     return LoadedWall(assemble_wall(people, kudos_list), sorted_problems(log.warnings))
-
-
-def render_bodies(kudos_list: Iterable[Kudos], config: Config) -> None:
-    renderer = MarkdownRenderer(config.markdown, config.excerpt_length)
-    for kudos in kudos_list:
-        if kudos.body_html:
-            continue  # rendered in an earlier run from the same bytes and configuration
-        body = renderer.render(kudos.body_markdown)
-        kudos.body_html, kudos.excerpt, kudos.word_count = body.html, body.excerpt, body.word_count
 
 
 def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
@@ -130,8 +94,8 @@ def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
 
 def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None
                  ) -> list[OutputUnit]:
-    permanence = plan_permanence(wall, config)  # kudoswall.lock, history, verification; raises if a URL breaks
     extra_context = {**visual_context(wall, config), **(extra_context or {})}
+    permanence = plan_permanence(wall, config)  # kudoswall.lock, history, verification; raises if a URL breaks
     units = list(PagePlanner(wall, config, theme, extra_context).units())
     units += permanence.units(theme)
     units += VisualPlanner(wall, config, theme, extra_context).units()
@@ -167,25 +131,32 @@ def protected_paths(config: Config, theme_dir: Path) -> list[Path]:
     return [config.content_path, config.root / "templates", config.root / "static", theme_dir, config.root / ".git"]
 
 
-def build_site(config: Config, output: Path, strict: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> BuildReport:
-    """A full build. With any content error nothing is written and ContentError is raised."""
+def build_site(config: Config, output: Path, strict: bool = False, progress: Progress | None = None,
+               jobs: int = 1, use_cache: bool = True) -> BuildReport:
+    """A full build. With any content error nothing is written and ContentError is raised.
+
+    Output depends only on the wall (content, configuration, theme) and kudoswall's version:
+    a clean, a cached and an incremental build give byte-identical files, in any number of
+    `jobs`. `use_cache=False` ignores and leaves alone `.kudoswall-cache/`.
+    """
     started = time.perf_counter()
+    progress = progress or Progress()
     theme_dir = resolve_theme_dir(config)
     check_output_path(output, config.root, protected_paths(config, theme_dir))
-    loaded = load_wall(config, strict)
+    store = cache_dir(config.root) if use_cache else None
+    progress.start("Reading", 0)
+    loaded = load_wall(config, strict, jobs=jobs, store=store)
     theme = Theme(config, theme_dir)
+    progress.start("Planning", 0)
     units = plan_outputs(loaded.wall, config, theme)
     report = BuildReport(kudos=len(loaded.wall.kudos), warnings=loaded.problems, wall=loaded.wall)
-    with SiteWriter(output) as writer:
-        for index, unit in enumerate(units):
-            writer.write(unit.path, unit.render())
-            if progress is not None and index % 500 == 0:
-                progress(index, len(units))
-        report.removed = writer.commit()
-        report.changed, report.unchanged = writer.changed, writer.unchanged
-    report.files = len(units)
-    report.pages = sum(1 for unit in units if unit.path.endswith(".html"))
+    progress.start("Writing", len(units))
+    scope = f"{config.digest()}\0{theme_dir}"
+    written = write_site(units, output, theme, scope, store, jobs=jobs, progress=progress.advance)
+    progress.finish()
+    report.changed, report.unchanged, report.removed = written.changed, written.unchanged, written.removed
+    report.files = len({unit.path for unit in units})
+    report.pages = sum(1 for path in {unit.path for unit in units} if path.endswith(".html"))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -196,5 +167,14 @@ def check_wall(config: Config, strict: bool = False) -> LoadedWall:
     return load_wall(config, strict)
 
 
-__all__ = ["BuildReport", "ContentError", "LoadedWall", "build_site", "check_wall", "load_wall", "plan_outputs",
-           "SourceFile"]
+__all__ = [
+    "BuildReport",
+    "ContentError",
+    "LoadedWall",
+    "ParseCache",
+    "SourceFile",
+    "build_site",
+    "check_wall",
+    "load_wall",
+    "plan_outputs",
+]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,27 +36,20 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.source))
 
 
-def _progress_printer() -> Callable[[int, int], None] | None:
-    if not sys.stderr.isatty():
-        return None
-    started = time.perf_counter()
-
-    def show(done: int, total: int) -> None:
-        if time.perf_counter() - started > 1.0:
-            print(f"\rRendering {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
-
-    return show
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build_site
+    from .parallel import default_jobs
+    from .progress import Progress, TerminalProgress
 
     config = _config(args)
     output = Path(args.output) if args.output else config.root / config.output_dir
-    progress = _progress_printer()
-    report = build_site(config, output, strict=args.strict, progress=progress)
-    if progress is not None:
-        print("\r\033[K", end="", file=sys.stderr)
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
+    progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else Progress()
+    try:
+        report = build_site(config, output, strict=args.strict, progress=progress, jobs=args.jobs or default_jobs())
+    finally:
+        progress.finish()
     _print_problems(report.warnings)
     print(report.summary())
     if report.wall is not None:

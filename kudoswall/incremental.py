@@ -1,0 +1,137 @@
+"""Write a planned site while rendering only what changed, across worker processes.
+
+The writer (write.py) keeps two trees: the live output and a staging folder holding an older
+build, exchanged atomically on commit. A manifest per tree, kept in the cache, records for each
+file the fingerprint of the unit it was rendered from and the file's inode, size and
+modification time. A unit whose fingerprint matches a tree's record, and whose file still has
+the recorded identity (nobody touched it), is not rendered: the staging copy is kept as it is,
+or the live copy's bytes are taken over. When every unit matches the live output, nothing is
+written at all and the output keeps its modification times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import cache
+from .errors import Problem, SourcePos
+from .parallel import run_chunked
+from .theme import Theme
+from .units import OutputUnit
+from .write import MARKER, OutputCollision, SiteWriter, staging_dir
+
+FileRecord = tuple[str, int, int, int]  # fingerprint, inode, size, mtime_ns
+Manifest = dict[str, FileRecord]
+Progress = Callable[[int], None]
+
+
+@dataclass
+class WriteResult:
+    """Files re-rendered with new bytes, files kept (as they were, or copied), files removed."""
+
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    rendered: int = 0
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _matches(record: FileRecord | None, unit: OutputUnit, tree: Path) -> bool:
+    return record is not None and record[0] == unit.fingerprint and _identity(tree / unit.path) == record[1:]
+
+
+def _manifest_name(output: Path) -> str:
+    return "site-" + hashlib.sha256(os.fsencode(output)).hexdigest()[:16] + ".bin"
+
+
+def _record(units: list[OutputUnit], tree: Path) -> Manifest:
+    manifest: Manifest = {}
+    for unit in units:
+        identity = _identity(tree / unit.path)
+        if identity is not None:
+            manifest[unit.path] = (unit.fingerprint, *identity)
+    return manifest
+
+
+def _refuse_duplicates(units: list[OutputUnit]) -> None:
+    """Two units for one file: checked here for all units, since kept files are never written."""
+    seen: set[str] = set()
+    for unit in units:
+        if unit.path in seen:
+            message = f"two outputs are written to the same file '{unit.path}'"
+            raise OutputCollision([Problem(SourcePos(unit.path), message, "rename one of them")])
+        seen.add(unit.path)
+
+
+def _warm_templates(theme: Theme) -> None:
+    """Compile templates once before forking, instead of once in every worker."""
+    for name in theme.env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+        try:
+            theme.env.get_template(name)
+        except jinja2.TemplateError:
+            continue  # reported when (if) a page uses it
+
+
+def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, store: Path | None,
+               jobs: int = 1, progress: Progress | None = None) -> WriteResult:
+    """Put `units` in `output`; `scope` names what fingerprints are valid for (config, theme)."""
+    output = output.absolute()
+    _refuse_duplicates(units)
+    trees = cache.load(store, _manifest_name(output), scope) or {}
+    live: Manifest = trees.get("output", {})
+    older: Manifest = trees.get("staging", {})
+    result = WriteResult()
+    if (len(live) == len(units) and (output / MARKER).is_file()
+            and all(_matches(live.get(unit.path), unit, output) for unit in units)):
+        result.unchanged = len(units)
+        return result  # the output is exactly this build already
+    staging = staging_dir(output)
+    with SiteWriter(output) as writer:
+        todo: list[OutputUnit] = []
+        for unit in units:
+            if _matches(older.get(unit.path), unit, staging):
+                writer.written.add(unit.path)
+                writer.unchanged += 1
+            elif _matches(live.get(unit.path), unit, output):
+                writer.copy_from_output(unit.path)
+            else:
+                todo.append(unit)
+        if progress is not None:
+            progress(len(units) - len(todo))
+        for unit in todo:  # folders first, in this process: workers then never race to create one
+            writer._ensure_dir(unit.path.rpartition("/")[0])
+        if jobs > 1 and len(todo) > 256:
+            _warm_templates(theme)
+
+        def task(start: int, end: int) -> tuple[int, int]:
+            """Render and write a range of `todo`; returns (changed, unchanged) counts."""
+            before = writer.changed, writer.unchanged
+            for unit in todo[start:end]:
+                writer.write(unit.path, unit.render())
+            counts = writer.changed - before[0], writer.unchanged - before[1]
+            writer.changed, writer.unchanged = before  # counted once, below, wherever this ran
+            return counts
+
+        for changed, _ in run_chunked(task, len(todo), jobs, progress):
+            result.changed += changed  # rendered and different from what staging held
+        writer.written.update(unit.path for unit in todo)
+        exchanged = output.exists()
+        result.removed = writer.commit()
+        result.unchanged, result.rendered = len(units) - result.changed, len(todo)
+    # after the exchange the old live tree is the staging folder
+    cache.store(store, _manifest_name(output), scope,
+                {"output": _record(units, output), "staging": live if exchanged else {}})
+    return result

@@ -1,0 +1,72 @@
+"""Spread independent work (parsing files, rendering pages) over worker processes.
+
+Why fork and index ranges: the work items (source paths, output units with their render
+closures) already exist in the parent; forked workers inherit them, so only small index ranges
+go to the workers and only results come back — nothing large is pickled on the way in.
+Where fork is unavailable, or for small jobs where starting workers costs more than it saves,
+the work runs in this process and gives the same results in the same order.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
+MIN_ITEMS_PER_WORKER = 64
+
+_task: Callable[[int, int], Any] | None = None
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _run(bounds: tuple[int, int]) -> Any:
+    assert _task is not None
+    return _task(*bounds)
+
+
+def chunks(count: int, jobs: int) -> list[tuple[int, int]]:
+    """Index ranges small enough to balance uneven items across workers, large enough to be cheap."""
+    size = max(16, min(512, count // (jobs * 8) or 1))
+    return [(start, min(count, start + size)) for start in range(0, count, size)]
+
+
+def run_chunked(task: Callable[[int, int], Result], count: int, jobs: int,
+                progress: Callable[[int], None] | None = None) -> Iterator[Result]:
+    """Yield `task(start, end)` for consecutive ranges covering `range(count)`, in order.
+
+    `task` runs in forked workers when `jobs` > 1 and there is enough work for them; it must
+    only read state that existed before this call, and its results must be picklable.
+    """
+    global _task
+    ranges = chunks(count, jobs)
+    workers = min(jobs, count // MIN_ITEMS_PER_WORKER)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for start, end in ranges:
+            yield task(start, end)
+            if progress is not None:
+                progress(end - start)
+        return
+    _task = task
+    gc.freeze()  # keeps inherited objects' pages shared instead of copied by the collector
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for (start, end), result in zip(ranges, pool.imap(_run, ranges), strict=True):
+                yield result
+                if progress is not None:
+                    progress(end - start)
+    finally:
+        _task = None
+        gc.unfreeze()
+
+
+def flatten(parts: Sequence[list[Result]] | Iterator[list[Result]]) -> list[Result]:
+    return [item for part in parts for item in part]

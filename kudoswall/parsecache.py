@@ -1,0 +1,116 @@
+"""Parse every source file once: reuse earlier results, parse the rest across worker processes.
+
+Two layers, both keyed so that a stale entry can never be used:
+- in this process (serve, benchmarks): by path, size and modification time;
+- on disk (`.kudoswall-cache/parse.bin`, see cache.py): by path and SHA-256 of the bytes.
+A parse result of a kudos includes its rendered Markdown body, so a cached kudos costs
+neither YAML nor Markdown. Results depend only on a file's bytes and the configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cache
+from .config import Config
+from .load import ParseResult, SourceFile, parse_kudos, parse_person, read_source
+from .markup import MarkdownRenderer
+from .parallel import flatten, run_chunked
+
+PARSE_CACHE_FILE = "parse.bin"
+StatKey = tuple[int, int]
+
+_renderers: dict[tuple[object, int], MarkdownRenderer] = {}
+
+
+def _renderer(config: Config) -> MarkdownRenderer:
+    """One Markdown instance per process and configuration (building one costs more than a parse)."""
+    key = (config.markdown, config.excerpt_length)
+    if key not in _renderers:
+        _renderers[key] = MarkdownRenderer(config.markdown, config.excerpt_length)
+    return _renderers[key]
+
+
+def parse_source(source: SourceFile, is_kudos: bool, config: Config) -> ParseResult:
+    """Parse one file; a kudos also gets its body rendered, which needs nothing but its bytes."""
+    if not is_kudos:
+        return parse_person(source, config)
+    result = parse_kudos(source, config)
+    kudos = result.kudos
+    if kudos is not None and not kudos.body_html:
+        body = _renderer(config).render(kudos.body_markdown)
+        kudos.body_html, kudos.excerpt, kudos.word_count = body.html, body.excerpt, body.word_count
+    return result
+
+
+@dataclass
+class ParseCache:
+    """Parsed files kept between runs of the pipeline in one process (serve, benchmarks).
+
+    An entry is reused while the file's size and modification time are unchanged and the
+    configuration is the same; models are reused as they are, including rendered bodies.
+    """
+
+    config_digest: str = ""
+    entries: dict[str, tuple[StatKey, ParseResult]] = field(default_factory=dict)
+    parsed: int = 0  # files parsed by the last parse_all (not taken from a cache)
+
+    def parse_all(self, config: Config, files: list[tuple[Path, bool]], jobs: int = 1,
+                  store: Path | None = None) -> list[ParseResult]:
+        """Results for all of the wall's `files` (path, is it a kudos), in order.
+
+        `store` is the on-disk cache folder (None: in-process layer only). Entries for files not
+        in `files` are dropped, so call this with every file of the wall.
+        """
+        digest = config.digest()
+        if self.config_digest != digest:
+            self.entries.clear()
+            self.config_digest = digest
+        results: list[ParseResult | None] = [None] * len(files)
+        keys: list[StatKey] = []
+        rels = [os.path.relpath(path, config.root) for path, _ in files]
+        sources: dict[int, SourceFile] = {}
+        for index, (path, _) in enumerate(files):
+            info = path.stat()
+            keys.append((info.st_size, info.st_mtime_ns))
+            cached = self.entries.get(rels[index])
+            if cached is not None and cached[0] == keys[index]:
+                results[index] = cached[1]
+            else:
+                sources[index] = read_source(config, path)
+        on_disk: dict[str, tuple[str, ParseResult]] = {}
+        disk_changed = False
+        if store is not None:
+            on_disk = cache.load(store, PARSE_CACHE_FILE, digest) or {}
+            disk_changed = not on_disk
+        digests = {index: hashlib.sha256(source.data).hexdigest() for index, source in sources.items()}
+        missing = []
+        for index in sources:
+            stored = on_disk.get(rels[index])
+            if stored is not None and stored[0] == digests[index]:
+                results[index] = stored[1]
+            else:
+                missing.append(index)
+
+        def task(start: int, end: int) -> list[ParseResult]:
+            return [parse_source(sources[i], files[i][1], config) for i in missing[start:end]]
+
+        for index, parsed in zip(missing, flatten(run_chunked(task, len(missing), jobs)), strict=True):
+            results[index] = parsed
+        self.parsed = len(missing)
+        if store is not None and (missing or disk_changed or len(on_disk) != len(files)):
+            # stored before cross-file validation, which annotates models, so entries stay pristine;
+            # only files whose digest this run computed (the in-process layer does not keep digests)
+            cache.store(store, PARSE_CACHE_FILE, digest, {rels[i]: (digests[i], results[i]) for i in sources})
+        done: list[ParseResult] = []
+        for index, maybe in enumerate(results):
+            assert maybe is not None
+            self.entries[rels[index]] = (keys[index], maybe)
+            done.append(maybe)
+        live = set(rels)
+        for stale in set(self.entries) - live:
+            del self.entries[stale]
+        return done

@@ -1,0 +1,214 @@
+"""Clean, cached and incremental builds of the same content give byte-identical output."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import ClassVar
+
+import pytest
+
+from kudoswall import cache
+from kudoswall.build import build_site
+from kudoswall.cli import main
+from kudoswall.config import load_config
+
+REPO = Path(__file__).resolve().parent.parent
+KUDOS = 200
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def private_cache_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test gets its own cache key, so no test trusts a cache another one wrote."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
+    cache._secret.cache_clear()
+    yield
+    cache._secret.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def generated_wall(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("generated") / "wall"
+    _generator().generate(KUDOS, root, "kudoswall")
+    with (root / "kudoswall.yaml").open("a", encoding="utf-8") as config:
+        config.write("share_images: false\n")  # PNG drawing is tested elsewhere and dominates the time
+    return root
+
+
+@pytest.fixture
+def wall(generated_wall: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "wall"
+    shutil.copytree(generated_wall, root)
+    return root
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root by relative path (the staging and lock files live beside it)."""
+    files = {}
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = Path(directory) / name
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {rel: (root / rel).stat().st_mtime_ns for rel in tree(root)}
+
+
+def build(wall: Path, output: Path, jobs: int = 1, use_cache: bool = True) -> tuple[int, int]:
+    report = build_site(load_config(wall), output, jobs=jobs, use_cache=use_cache)
+    return report.changed, report.unchanged
+
+
+def edit_one(wall: Path) -> None:
+    target = sorted((wall / "content" / "kudos").glob("*.md"))[KUDOS // 2]
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write("\nEdited: one *more* sentence.\n")
+
+
+def fresh_copy(wall: Path, tmp_path: Path, name: str) -> Path:
+    copy = tmp_path / name
+    shutil.copytree(wall, copy, ignore=shutil.ignore_patterns(cache.CACHE_DIR))
+    return copy
+
+
+def test_clean_cached_and_incremental_builds_are_identical(wall: Path, tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    build(wall, output)
+    first = tree(output)
+    assert (wall / cache.CACHE_DIR / "parse.bin").is_file()
+
+    changed, unchanged = build(wall, output)  # nothing changed: every file kept, none touched
+    assert (changed, unchanged) == (0, len(first) - 1)  # all but the writer's marker file
+    before = mtimes(output)
+    build(wall, output)
+    assert tree(output) == first
+    assert mtimes(output) == before
+
+    edit_one(wall)
+    changed, _ = build(wall, output)  # incremental: staging is an older tree than the output
+    assert 0 < changed < len(first) // 10
+    build(wall, output)  # and once more, now from the other tree
+    incremental = tree(output)
+    assert incremental != first
+
+    clean_output = tmp_path / "clean-site"
+    build(fresh_copy(wall, tmp_path, "clean-wall"), clean_output, use_cache=False)
+    assert tree(clean_output) == incremental
+
+
+def test_output_edited_by_hand_is_repaired_not_trusted(wall: Path, tmp_path: Path) -> None:
+    output = tmp_path / "site"
+    build(wall, output)
+    expected = tree(output)
+    page = next(rel for rel in expected if rel.startswith("k/") and rel.endswith("index.html"))
+    (output / page).write_bytes(b"defaced")
+    (output / "robots.txt").unlink()
+    build(wall, output)
+    assert tree(output) == expected
+
+
+def _corrupt(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garble":
+        middle = len(data) // 2
+        path.write_bytes(data[:middle] + bytes(b ^ 0x5A for b in data[middle : middle + 64]) + data[middle + 64 :])
+    else:
+        path.write_bytes(b"")
+
+
+@pytest.mark.parametrize("how", ["truncate", "garble", "empty"])
+def test_corrupt_cache_is_ignored(wall: Path, tmp_path: Path, how: str) -> None:
+    output = tmp_path / "site"
+    build(wall, output)
+    edit_one(wall)
+    for path in (wall / cache.CACHE_DIR).iterdir():
+        _corrupt(path, how)
+    build(wall, output)
+    clean_output = tmp_path / "clean-site"
+    build(fresh_copy(wall, tmp_path, "clean-wall"), clean_output, use_cache=False)
+    assert tree(output) == tree(clean_output)
+
+
+def test_cache_from_other_code_or_key_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    cache.store(folder, "x.bin", "scope", {"answer": 42})
+    assert cache.load(folder, "x.bin", "scope") == {"answer": 42}
+    assert cache.load(folder, "x.bin", "other scope") is None
+    monkeypatch.setattr(cache, "code_digest", lambda: "another version of kudoswall")
+    assert cache.load(folder, "x.bin", "scope") is None
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-user"))
+    cache._secret.cache_clear()
+    assert cache.load(folder, "x.bin", "scope") is None  # written with someone else's key
+
+
+class _Exploit:
+    ran: ClassVar[list[str]] = []
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (_Exploit.ran.append, ("unpickled",))
+
+
+def test_forged_cache_is_never_unpickled(tmp_path: Path) -> None:
+    """A cache committed by someone else (say, in a pull request built by CI) is not loaded."""
+    import pickle
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    payload = pickle.dumps((cache.code_digest(), "scope", _Exploit()))
+    (folder / "x.bin").write_bytes(b"KWCACHE1" + bytes(32) + payload)
+    assert cache.load(folder, "x.bin", "scope") is None
+    assert _Exploit.ran == []
+
+
+def test_symlinked_cache_folder_is_not_used(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "wall").mkdir()
+    (tmp_path / "wall" / cache.CACHE_DIR).symlink_to(elsewhere)
+    assert cache.cache_dir(tmp_path / "wall") is None
+
+
+def test_jobs_and_folders_do_not_change_output(wall: Path, tmp_path: Path) -> None:
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    build(wall, serial, jobs=1, use_cache=False)
+    other_wall = fresh_copy(wall, tmp_path, "elsewhere-wall")
+    build(other_wall, parallel, jobs=2, use_cache=False)
+    assert tree(serial) == tree(parallel)
+    build(other_wall, tmp_path / "parallel-cached", jobs=2)  # parses in workers, then from the cache
+    build(other_wall, tmp_path / "parallel-cached", jobs=2)
+    assert tree(tmp_path / "parallel-cached") == tree(serial)
+
+
+def test_cli_prints_one_summary_line(wall: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["build", "--source", str(wall), "--output", str(tmp_path / "site"), "--jobs", "2"])
+    assert code == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Built")]
+    assert len(lines) == 1
+    assert re.fullmatch(rf"Built {KUDOS} kudos into [\d,]+ pages in \d+\.\d s \(0 of [\d,]+ files unchanged\)",
+                        lines[0])
+
+
+def test_cli_rejects_negative_jobs(wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--source", str(wall), "--jobs", "-1"]) == 2
+    assert "--jobs" in capsys.readouterr().err
