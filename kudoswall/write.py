@@ -9,6 +9,7 @@ exactly as it was, and the old site becomes the next build's staging folder.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -96,6 +97,26 @@ def _exchange(a: Path, b: Path) -> None:
     os.rename(parking, a)
 
 
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    """In a forked worker, drop the copy of the build's lock descriptor.
+
+    A flock belongs to the open file, which fork shares: if workers kept their copy, killing the
+    build (kill -9) would leave the lock held by orphaned workers and refuse every later build.
+    Closing the copy does not unlock it; the build still holds its own.
+    """
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 class SiteWriter:
     """Writes one build; use as a context manager so the lock is always released."""
 
@@ -117,6 +138,7 @@ class SiteWriter:
             os.close(fd)
             raise OutputLocked(f"another build is writing {self.output}; wait for it to finish") from None
         self._lock_fd = fd
+        _HELD_LOCKS.add(fd)
         try:
             self._prepare_staging()
         except BaseException:
@@ -138,6 +160,7 @@ class SiteWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self._lock_fd is not None:
+            _HELD_LOCKS.discard(self._lock_fd)
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
             os.close(self._lock_fd)
             self._lock_fd = None
