@@ -14,6 +14,7 @@ from kudoswall.build import load_wall, plan_outputs
 from kudoswall.config import load_config
 from kudoswall.share_images import HEIGHT, WIDTH, share_image
 from kudoswall.theme import Theme, resolve_theme_dir
+from kudoswall.units import OutputUnit
 
 
 def test_each_kudos_page_names_its_share_image_which_exists_and_is_1200x630() -> None:
@@ -52,3 +53,33 @@ def test_switching_share_images_off_drops_the_images_and_the_meta(tmp_path: Path
     page = next(u for path, u in units.items() if path.startswith("k/") and path.endswith("index.html"))
     document, _ = parse_html(page.render())
     assert not [m for m in document.iter("meta") if m.get("property") == "og:image"]
+
+
+def test_share_image_fingerprints_follow_their_inputs(tmp_path: Path, wall_maker: Callable[..., Path]) -> None:
+    from conftest import kudos_md
+
+    wall = wall_maker(tmp_path, kudos={"2024-05-01-ada-on-grace": kudos_md("First text."),
+                                       "2024-06-01-grace-on-ada": kudos_md("Second text.", **{"from": "grace",
+                                                                                              "to": "ada"})})
+
+    def images() -> dict[str, OutputUnit]:
+        config = load_config(wall)
+        loaded = load_wall(config).wall
+        return {u.path: u for u in plan_outputs(loaded, config, Theme(config, resolve_theme_dir(config)))
+                if u.path.endswith("share.png")}
+
+    before = images()
+    assert len(before) == 2
+    source = wall / "content/kudos/2024-05-01-ada-on-grace.md"
+    source.write_text(source.read_text("utf-8").replace("First text.", "Edited text."), "utf-8")
+    after = images()
+    changed = {path for path in before if before[path].fingerprint != after[path].fingerprint}
+    assert changed == {"k/2024-05-01-ada-on-grace/share.png"}
+    unchanged = "k/2024-06-01-grace-on-ada/share.png"
+    assert before[unchanged].render() == after[unchanged].render()
+    edited = "k/2024-05-01-ada-on-grace/share.png"
+    assert before[edited].render() != after[edited].render()
+    people = wall / "content/people/ada.yaml"
+    people.write_text(people.read_text("utf-8").replace("Ada Okafor", "Ada O."), "utf-8")
+    renamed = images()
+    assert all(renamed[path].fingerprint != after[path].fingerprint for path in after)  # Ada is on both images
