@@ -107,7 +107,7 @@ def person_chart(wall: Wall, person: Person) -> Chart:
     Uses only the person's own kudos, so the page's fingerprint (which covers them) covers the chart.
     """
     received = wall.received.get(person.handle, [])
-    years = [k.date.year for k in received] or [dt.date.today().year]
-    counts = yearly_counts(received, min(years), max(years))
+    years = [k.date.year for k in received]
+    counts = yearly_counts(received, min(years), max(years)) if years else []  # no bars: "No kudos yet."
     return time_chart(f"Kudos received by {person.name} per year", counts, "kudos", width=360, height=140,
                       label_every=max(1, len(counts) // 6))

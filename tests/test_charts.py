@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sitecheck import parse_html, small_wall_site
 
-from kudoswall.charts import months_between, rank_chart, time_chart
+from kudoswall.build import load_wall
+from kudoswall.charts import months_between, person_chart, rank_chart, time_chart
+from kudoswall.config import load_config
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -64,3 +68,10 @@ def test_person_page_has_a_chart_of_kudos_received_over_time() -> None:
     document = page("people/chen-mei/index.html")
     figure = next(f for f in document.iter("figure") if "chart" in f.get("class", ""))
     assert table_rows(figure) == [("2023", 1), ("2024", 1)]
+
+
+def test_a_person_without_kudos_gets_no_chart_bars(tmp_path: Path, wall_maker: Callable[..., Path]) -> None:
+    config = load_config(wall_maker(tmp_path))
+    wall = load_wall(config).wall
+    assert person_chart(wall, wall.people["ada"]).bars == []  # never today's year: output must not depend on the clock
+    assert [bar.label for bar in person_chart(wall, wall.people["grace"]).bars] == ["2024"]

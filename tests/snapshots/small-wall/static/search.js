@@ -5,6 +5,7 @@ const input = document.getElementById("search-query");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 let pagefind = null;
+let latest = 0; // only the newest query may render: earlier ones can finish later
 
 function excerptNodes(html) {
   const parsed = new DOMParser().parseFromString(html, "text/html");
@@ -32,17 +33,20 @@ async function load() {
 }
 
 async function run(query) {
-  list.replaceChildren();
+  const token = ++latest;
   if (!query.trim()) {
+    list.replaceChildren();
     status.textContent = "";
     return;
   }
   status.textContent = "Searching…";
   try {
     const engine = await load();
-    const search = await engine.debouncedSearch(query, {}, 200);
-    if (search === null) return;
+    const search = await engine.search(query);
+    if (token !== latest) return;
     const results = await Promise.all(search.results.slice(0, 20).map((r) => r.data()));
+    if (token !== latest) return;
+    list.replaceChildren();
     for (const result of results) {
       const item = document.createElement("li");
       const link = document.createElement("a");
@@ -56,17 +60,23 @@ async function run(query) {
     const total = search.results.length;
     status.textContent = total === 0 ? "No results." : `${total} result${total === 1 ? "" : "s"}${total > 20 ? ", showing the first 20" : ""}.`;
   } catch (error) {
+    if (token !== latest) return;
     status.textContent = "Search is unavailable; browse the people and skills directories below.";
   }
 }
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  clearTimeout(typing);
   const query = input.value;
   history.replaceState(null, "", `?q=${encodeURIComponent(query)}`);
   run(query);
 });
-input.addEventListener("input", () => run(input.value));
+let typing = null;
+input.addEventListener("input", () => {
+  clearTimeout(typing);
+  typing = setTimeout(() => run(input.value), 250);
+});
 const initial = new URLSearchParams(location.search).get("q");
 if (initial) {
   input.value = initial;
