@@ -5,10 +5,13 @@ Each case asserts the exact message a contributor or maintainer would see.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
+from attack_corpus import render_outputs
+from attack_corpus.checks import site_problems
 from conftest import kudos_md, make_wall
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -290,3 +293,38 @@ def test_a_previous_kudoswall_output_may_be_replaced(tmp_path: Path) -> None:
     check_output_path(tmp_path / "site", root, [root / "content"])  # does not raise
     build_site(load_config(root), tmp_path / "site")
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+@pytest.mark.xfail(strict=True, reason="theme._walk_files follows a linked static/ folder: requested in the "
+                                       "issue 5 report (refuse a linked static/ or templates/ folder)")
+def test_a_linked_static_folder_does_not_publish_files_from_elsewhere(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_rsa").write_text("PRIVATE KEY")
+    root = make_wall(tmp_path / "wall")
+    os.symlink(secret, root / "static")
+    with contextlib.suppress(ContentError, UsageError):
+        build_site(load_config(root), tmp_path / "site")
+    assert not (tmp_path / "site" / "static" / "id_rsa").exists()
+
+
+# --- addresses from the settings -----------------------------------------------------------------
+
+def test_a_base_url_with_markup_characters_is_refused(tmp_path: Path) -> None:
+    root = make_wall(tmp_path, config={"title": "T", "base_url": 'https://e.example/"><script>/'})
+    with pytest.raises(ContentError) as caught:
+        load_config(root)
+    assert [format_problem(p) for p in caught.value.problems] == [
+        "kudoswall.yaml:2:11: 'base_url' has an invalid value 'https://e.example/\"><script>/' "
+        "(an absolute address ending with '/', like https://example.org/kudos/)"
+    ]
+
+
+def test_a_base_url_with_an_ampersand_is_escaped_in_every_output(tmp_path: Path) -> None:
+    base_url = "https://e.example/a&b=1/"
+    root = make_wall(tmp_path, config={"title": "T", "base_url": base_url})
+    _, files = render_outputs(root)
+    assert site_problems(files, base_url) == []
+    assert b"<loc>https://e.example/a&amp;b=1/</loc>" in files["sitemap.xml"]
+    assert b'<link rel="canonical" href="https://e.example/a&amp;b=1/">' in files["index.html"]
+    assert files["robots.txt"].endswith(b"Sitemap: https://e.example/a&b=1/sitemap.xml\n")
