@@ -25,7 +25,8 @@ BASE_URL = "https://kudos.example.org/"
 PERSON: dict[str, Any] = {"name": "Base Person"}
 KUDOS: dict[str, Any] = {"from": "ada", "to": "grace", "date": "2024-05-01", "relationship": "same-team"}
 URL_PREFIXES = {"url": "https://e.example/", "website": "https://e.example/", "mastodon": "https://e.example/",
-                "linkedin": "https://www.linkedin.com/in/"}
+                "linkedin": "https://www.linkedin.com/in/", "repo_url": "https://e.example/",
+                "base_url": "https://e.example/"}
 """Fields that only take addresses also get each attack inside a valid address, so it reaches href."""
 REFERENCES = {"from", "to", "consent"}
 """Fields naming other files: checked one by one only (in a shared wall they name no one)."""
@@ -176,8 +177,9 @@ SAMPLE_PAGES = {"index.html", "k/2024-05-01-ada-on-grace/index.html", "people/ad
 def accepted_config_values(root: Path, field_name: str) -> list[str]:
     values = []
     root.mkdir(exist_ok=True)
-    for value in ATTACKS:
-        (root / "kudoswall.yaml").write_text(dump_yaml({"title": "T", "base_url": BASE_URL, field_name: value}))
+    for value in candidate_values((field_name,)):
+        settings = with_value({"title": "T", "base_url": BASE_URL}, (field_name,), value)
+        (root / "kudoswall.yaml").write_text(dump_yaml(settings))
         try:
             load_config(root)
         except ContentError as error:
@@ -198,3 +200,20 @@ def test_every_attack_through_the_wall_settings(tmp_path: Path) -> None:
         root = make_wall(tmp_path / f"wall-{index}", config=settings)
         config, files = render_outputs(root, lambda rel: not rel.endswith(".html") or rel in SAMPLE_PAGES)
         assert site_problems(files, config.base_url) == [], settings
+
+
+ADDRESS_SETTINGS = ("base_url", "repo_url", "language")
+"""Settings that reach every page as addresses or attributes; attacks that pass their patterns are built."""
+
+
+def test_every_attack_through_the_other_settings(tmp_path: Path) -> None:
+    for name in sorted({path[0] for path in text_fields("config")} - set(CONFIG_TEXTS)):
+        assert isinstance(name, str)
+        accepted = accepted_config_values(tmp_path / f"probe-{name}", name)
+        if name not in ADDRESS_SETTINGS:
+            continue  # folders and option lists: refused or accepted cleanly is the property here
+        for index, value in enumerate(accepted):
+            settings = {"title": "T", "base_url": BASE_URL, name: value}
+            root = make_wall(tmp_path / f"wall-{name}-{index}", config=settings)
+            config, files = render_outputs(root, lambda rel: not rel.endswith(".html") or rel in SAMPLE_PAGES)
+            assert site_problems(files, config.base_url) == [], (name, value)
