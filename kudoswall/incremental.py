@@ -41,16 +41,16 @@ class WriteResult:
     rendered: int = 0
 
 
-def _identity(path: Path) -> tuple[int, int, int] | None:
+def _identity(tree: Path, rel_path: str) -> tuple[int, int, int] | None:
     try:
-        info = os.lstat(path)
+        info = os.lstat(f"{tree}/{rel_path}")  # not Path: this runs for every file of every build
     except OSError:
         return None
     return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def _matches(record: FileRecord | None, unit: OutputUnit, tree: Path) -> bool:
-    return record is not None and record[0] == unit.fingerprint and _identity(tree / unit.path) == record[1:]
+    return record is not None and record[0] == unit.fingerprint and _identity(tree, unit.path) == record[1:]
 
 
 def _manifest_name(output: Path) -> str:
@@ -60,7 +60,7 @@ def _manifest_name(output: Path) -> str:
 def _record(units: list[OutputUnit], tree: Path) -> Manifest:
     manifest: Manifest = {}
     for unit in units:
-        identity = _identity(tree / unit.path)
+        identity = _identity(tree, unit.path)
         if identity is not None:
             manifest[unit.path] = (unit.fingerprint, *identity)
     return manifest

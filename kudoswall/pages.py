@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from . import __version__
@@ -50,7 +51,8 @@ class PagePlanner:
             yield people[kudos.to_handle].digest
 
     def _unit(self, url_path: str, template: str, depends: list[str], context: dict[str, Any],
-              absolute_links: bool = False) -> OutputUnit:
+              absolute_links: bool = False, late_context: Callable[[], dict[str, Any]] | None = None) -> OutputUnit:
+        """`late_context` is computed only when the page is rendered (most rebuilds render few pages)."""
         links = Links.for_page(url_path, self.config.base_path if absolute_links else None)
 
         def render() -> bytes:
@@ -65,6 +67,7 @@ class PagePlanner:
                 "relationship_sentence": relationship_sentence,
                 **self.extra_context,
                 **context,
+                **(late_context() if late_context is not None else {}),
             }
             return self.theme.template(template).render(page).encode("utf-8")
 
@@ -97,13 +100,15 @@ class PagePlanner:
                 "kudos": kudos,
                 "writer": writer,
                 "recipient": recipient,
-                "jsonld": kudos_jsonld(kudos, writer, recipient, self.config),
             }
             # kudos.html lists up to three more kudos for the same recipient
             more = [other for other in self.wall.received.get(kudos.to_handle, [])[:4] if other is not kudos][:3]
             yield self._unit(kudos_path(kudos.id), "kudos.html", [kudos.digest, kudos.permanence_key, writer.digest,
                                                                   recipient.digest, *self._kudos_digests(more)],
-                             context)
+                             context, late_context=partial(self._kudos_jsonld, kudos, writer, recipient))
+
+    def _kudos_jsonld(self, kudos: Kudos, writer: Person, recipient: Person) -> dict[str, Any]:
+        return {"jsonld": kudos_jsonld(kudos, writer, recipient, self.config)}
 
     def people_pages(self) -> Iterator[OutputUnit]:
         wall = self.wall
