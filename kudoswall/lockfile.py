@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from . import clock
 from .errors import Problem, SourcePos
 from .links import kudos_path, person_path
 from .models import Kudos, Wall
@@ -147,4 +148,4 @@ def append_to_lock(root: Path, lock: Lock, new_records: list[LockRecord]) -> int
 
 def update_lock(root: Path, wall: Wall, today: dt.date | None = None) -> int:
     lock = read_lock(root)
-    return append_to_lock(root, lock, records_to_add(lock, wall, today or dt.datetime.now(dt.UTC).date()))
+    return append_to_lock(root, lock, records_to_add(lock, wall, today or clock.today()))

@@ -7,10 +7,10 @@ text (one inserted or changed line), so comments and formatting are kept exactly
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
+from . import clock
 from .build import load_wall
 from .config import Config
 from .errors import ContentError, UsageError
@@ -103,4 +103,4 @@ def record_new_kudos(config: Config, path: Path) -> int:
         return 0
     lock = read_lock(config.root)
     wall = Wall(people={}, kudos=[result.kudos])
-    return append_to_lock(config.root, lock, records_to_add(lock, wall, dt.datetime.now(dt.UTC).date()))
+    return append_to_lock(config.root, lock, records_to_add(lock, wall, clock.today()))
