@@ -80,7 +80,7 @@ def cache_dir(wall_root: Path) -> Path | None:
     return path
 
 
-def _mac(key: bytes, payload: bytes) -> bytes:
+def _mac(key: bytes, payload: bytes | memoryview) -> bytes:
     return hmac.new(key, payload, hashlib.sha256).digest()
 
 
@@ -98,7 +98,7 @@ def load(folder: Path | None, name: str, scope: str) -> Any | None:
     header = len(_MAGIC) + _MAC_SIZE
     if len(data) < header or not data.startswith(_MAGIC):
         return None
-    payload = data[header:]
+    payload = memoryview(data)[header:]  # no copy: the cache of a large wall is tens of megabytes
     if not hmac.compare_digest(data[len(_MAGIC) : header], _mac(key, payload)):
         return None
     try:
@@ -122,7 +122,8 @@ def store(folder: Path | None, name: str, scope: str, value: Any) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(_MAGIC + _mac(key, payload) + payload)
+            handle.write(_MAGIC + _mac(key, payload))
+            handle.write(payload)
         os.replace(temp, folder / name)
     except OSError:
         Path(temp).unlink(missing_ok=True)
