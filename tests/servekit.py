@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,19 +40,16 @@ def running_preview(root: Path, **options: Any) -> Iterator[Preview]:
 
 def request(preview: Preview, target: str, host: str | None = "default", method: str = "GET"
             ) -> tuple[int, dict[str, str], bytes]:
-    """One request with a raw target; host=None sends no Host header at all."""
-    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=WAIT_SECONDS)
-    try:
-        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        if host == "default":
-            connection.putheader("Host", f"127.0.0.1:{preview.port}")
-        elif host is not None:
-            connection.putheader("Host", host)
-        connection.endheaders()
-        response = connection.getresponse()
+    """One request with the target sent byte for byte (NUL and all); host=None sends no Host."""
+    lines = [f"{method} {target} HTTP/1.1"]
+    if host is not None:
+        lines.append("Host: " + (f"127.0.0.1:{preview.port}" if host == "default" else host))
+    lines += ["Connection: close", "", ""]
+    with socket.create_connection(("127.0.0.1", preview.port), timeout=WAIT_SECONDS) as connection:
+        connection.sendall("\r\n".join(lines).encode("latin-1"))
+        response = http.client.HTTPResponse(connection, method=method)
+        response.begin()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
 
 
 def wait_until(preview: Preview, condition: Callable[[LiveState], bool]) -> LiveState:
