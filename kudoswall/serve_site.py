@@ -141,7 +141,7 @@ class SiteBuilder:
         self.config = config
         self.drafts = drafts  # accepted for the CLI; drafts are wired in with consent
         self.theme: Theme | None = None
-        self.cache = pipeline.ParseCache()  # type: ignore[attr-defined]  # missing from build.__all__
+        self.cache = pipeline.ParseCache()
         self.snapshot = Snapshot(root=self.root)
         self._stale: set[ChangeKind] = set(EVERYTHING)
 

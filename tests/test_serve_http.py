@@ -213,7 +213,7 @@ def test_ctrl_c_stops_the_server_without_a_traceback(wall: Path) -> None:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stderr is not None
-        lines = []
+        lines: list[str] = []
         while not any("Serving http://127.0.0.1:" in line for line in lines):
             line = process.stderr.readline()
             assert line, "".join(lines)
