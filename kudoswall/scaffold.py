@@ -23,6 +23,7 @@ from .config import CONFIG_FILE, Config
 from .errors import UsageError, did_you_mean
 from .load import KUDOS_DIR, KUDOS_SUFFIXES, PEOPLE_DIR, list_source_files, parse_person, read_source
 from .models import RELATIONSHIPS
+from .scaffold_git import write_git_files
 from .schema import SCHEMA_NAMES, load_schema
 from .slugs import slugify
 from .text import check_text
@@ -127,6 +128,7 @@ def init_wall(directory: Path, title: str) -> list[Path]:
     else:
         _create(gitignore, "# Built by kudoswall; never commit it.\n" + "\n".join(GITIGNORE_LINES) + "\n")
         created.append(gitignore)
+    created += [directory / rel for rel in write_git_files(directory)]
     return created
 
 
