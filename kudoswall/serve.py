@@ -18,7 +18,7 @@ from types import FrameType, TracebackType
 
 from .config import Config
 from .errors import Problem, UsageError, format_problem
-from .serve_http import PreviewServer, bind, is_loopback, is_wildcard
+from .serve_http import PreviewServer, bind, is_loopback, is_wildcard, mount_segments
 from .serve_site import LiveSite, RebuildResult, RenderAhead, SiteBuilder
 from .watch import ChangeBatch, WallWatcher
 
@@ -39,6 +39,8 @@ class Preview:
         self.rebuilds = 0
         self._watch, self._quiet, self._max_wait = watch, quiet, max_wait
         self._render_ahead = render_ahead
+        self._renderer: RenderAhead | None = None
+        self._layout_config: Config | None = None
         self._watcher: WallWatcher | None = None
         self._server: PreviewServer | None = None
         self._thread: threading.Thread | None = None
@@ -60,6 +62,7 @@ class Preview:
     def start(self) -> None:
         """Build, bind and watch; returns once the first build is served (serve_forever next)."""
         result = self.builder.rebuild()
+        self._layout_config = self.builder.config
         self._report(result, None)
         self.live.publish(result)
         mount = self.builder.config.base_path if self.builder.config is not None else "/"
@@ -77,7 +80,10 @@ class Preview:
             self._watcher = WallWatcher(self.builder.layout(), self._on_batch, self._quiet, self._max_wait)
             self._watcher.start()
         if self._render_ahead:
-            RenderAhead(self.live).start()
+            self._renderer = RenderAhead(self.live)
+            self._renderer.start()
+            if result.snapshot is not None:
+                self._renderer.submit(result.snapshot, result.changed)
 
     def serve_forever(self) -> None:
         assert self._server is not None
@@ -114,9 +120,16 @@ class Preview:
                 result = self.builder.rebuild(batch.kinds, [c.path for c in batch.changes if c.kind == "content"])
             self.rebuilds += 1
             self._report(result, batch)
+            config = self.builder.config
+            if result.snapshot is not None and config is not None and config is not self._layout_config:
+                self._layout_config = config  # kudoswall.yaml was read again: folders or base path may differ
+                if self._watcher is not None:
+                    self._watcher.relayout(self.builder.layout())
+                if self._server is not None:
+                    self._server.mount = mount_segments(config.base_path)
             self.live.publish(result)
-            if self._watcher is not None and batch is not None and "config" in batch.kinds:
-                self._watcher.relayout(self.builder.layout())
+            if self._renderer is not None and result.snapshot is not None:
+                self._renderer.submit(result.snapshot, result.changed)
             return result
 
     def _on_batch(self, batch: ChangeBatch) -> None:

@@ -105,6 +105,11 @@ def site_key(segments: list[str], mount: list[str]) -> str | None:
     return "/".join(rest)
 
 
+def mount_segments(base_path: str) -> list[str]:
+    """Where the site lives on the server: base_url's path, as it will when published."""
+    return [segment for segment in base_path.strip("/").split("/") if segment]
+
+
 def allowed_hosts(bound_host: str) -> frozenset[str]:
     names = set(LOOPBACK_NAMES) | {bound_host.strip("[]").lower()}
     if is_wildcard(bound_host):
@@ -165,7 +170,7 @@ class PreviewServer(ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
         super().__init__((host.strip("[]"), port), PreviewHandler)
         self.live = live
-        self.mount = [segment for segment in mount.strip("/").split("/") if segment]
+        self.mount = mount_segments(mount)
         self.hosts = allowed_hosts(host)
         self.any_ip = is_wildcard(host)
         self.script = live_script()

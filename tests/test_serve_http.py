@@ -84,6 +84,18 @@ def test_an_edit_is_served_within_seconds_and_a_broken_file_shows_its_error(wall
         assert b"safe and fixed through" in body and live_data(body)["errors"] == []
 
 
+def test_a_new_base_url_path_moves_the_site(wall: Path) -> None:
+    with running_preview(wall) as preview:
+        config = wall / "kudoswall.yaml"
+        version = preview.live.current.version
+        write(config, config.read_text().replace("https://example.org/kudos/", "https://example.org/team/kudos/"))
+        wait_until(preview, lambda state: state.version != version)
+        assert request(preview, "/team/kudos/people/")[0] == 200
+        assert request(preview, "/kudos/people/")[0] == 404
+        status, headers, _ = request(preview, "/team/")
+        assert status == 301 and headers["location"] == "/team/kudos/"
+
+
 def test_the_reload_script_is_only_in_served_pages(wall: Path, tmp_path: Path) -> None:
     output = tmp_path / "built"
     build_site(load_config(wall), output)
