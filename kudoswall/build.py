@@ -19,6 +19,7 @@ from .pages import PagePlanner
 from .parsecache import ParseCache
 from .permanence import plan_permanence
 from .progress import Progress, summary_line
+from .search import index_site
 from .share_images import share_image_units
 from .theme import Theme, resolve_theme_dir
 from .units import OutputUnit, fingerprint
@@ -152,7 +153,8 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
     report = BuildReport(kudos=len(loaded.wall.kudos), warnings=loaded.problems, wall=loaded.wall)
     progress.start("Writing", len(units))
     scope = f"{config.digest()}\0{theme_dir}"
-    written = write_site(units, output, theme, scope, store, jobs=jobs, progress=progress.advance)
+    written = write_site(units, output, theme, scope, store, jobs=jobs, progress=progress.advance,
+                         finish=lambda staging: index_site(staging, config))
     progress.finish()
     report.changed, report.unchanged, report.removed = written.changed, written.unchanged, written.removed
     report.files = len({unit.path for unit in units})

@@ -86,7 +86,8 @@ def _warm_templates(theme: Theme) -> None:
 
 
 def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, store: Path | None,
-               jobs: int = 1, progress: Progress | None = None) -> WriteResult:
+               jobs: int = 1, progress: Progress | None = None,
+               finish: Callable[[Path], None] | None = None) -> WriteResult:
     """Put `units` in `output`; `scope` names what fingerprints are valid for (config, theme)."""
     output = output.absolute()
     _refuse_duplicates(units)
@@ -129,7 +130,7 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
             result.changed += changed  # rendered and different from what staging held
         writer.written.update(unit.path for unit in todo)
         exchanged = output.exists()
-        result.removed = writer.commit()
+        result.removed = writer.commit(before_swap=finish)
         result.unchanged, result.rendered = len(units) - result.changed, len(todo)
     # after the exchange the old live tree is the staging folder
     cache.store(store, _manifest_name(output), scope,

@@ -18,6 +18,7 @@ import os
 import shutil
 import stat
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -245,8 +246,12 @@ class SiteWriter:
         _check_rel_path(rel_path)
         return self.write(rel_path, _read_inside(self.output, rel_path))
 
-    def commit(self) -> int:
-        """Remove what this build did not write, then swap staging in; returns files removed."""
+    def commit(self, before_swap: Callable[[Path], None] | None = None) -> int:
+        """Remove what this build did not write, then swap staging in; returns files removed.
+
+        `before_swap` runs on the finished staging folder, for tools that index the whole site
+        (search); what it writes there goes live with the rest.
+        """
         self._check_case_collisions()
         removed = 0
         for directory, dirnames, filenames in os.walk(self.staging, topdown=False):
@@ -263,6 +268,8 @@ class SiteWriter:
                     os.unlink(path)
                 elif not os.listdir(path):
                     os.rmdir(path)
+        if before_swap is not None:
+            before_swap(self.staging)
         if self.output.exists():
             _exchange(self.staging, self.output)
         else:

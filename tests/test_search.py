@@ -91,3 +91,17 @@ def test_missing_pagefind_bin_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setitem(sys.modules, "pagefind_bin", None)  # makes `import pagefind_bin` fail
     with pytest.raises(UsageError, match="pagefind-bin"):
         index_site(tmp_path, search_config())
+
+
+def test_build_site_indexes_the_site_before_it_goes_live(tmp_path: Path) -> None:
+    """`build` runs Pagefind on the finished staging folder, so the bundle is swapped in with the pages,
+    and a later build that changes a page replaces the bundle rather than losing it."""
+    config = replace(load_config(FIXTURES / "small-wall"), search=True)
+    output = tmp_path / "site"
+    build_site(config, output)
+    entry = json.loads((output / BUNDLE_DIR / "pagefind-entry.json").read_text("utf-8"))
+    assert entry["languages"], "the bundle indexes at least one language"
+    assert (output / BUNDLE_DIR / "pagefind.js").is_file()
+    build_site(replace(config, title="Renamed wall"), output)
+    assert (output / BUNDLE_DIR / "pagefind.js").is_file()
+    assert "Renamed wall" in (output / "index.html").read_text("utf-8")
