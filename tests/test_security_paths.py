@@ -328,3 +328,15 @@ def test_a_base_url_with_an_ampersand_is_escaped_in_every_output(tmp_path: Path)
     assert b"<loc>https://e.example/a&amp;b=1/</loc>" in files["sitemap.xml"]
     assert b'<link rel="canonical" href="https://e.example/a&amp;b=1/">' in files["index.html"]
     assert files["robots.txt"].endswith(b"Sitemap: https://e.example/a&b=1/sitemap.xml\n")
+
+
+def test_an_alias_cannot_replace_another_kudos_page(tmp_path: Path) -> None:
+    """An alias naming another page's file would have its redirect overwrite that page."""
+    root = make_wall(tmp_path / "wall", kudos={
+        "2024-05-01-ada-on-grace": kudos_md(body="The real kudos."),
+        "2024-05-02-other": kudos_md(body="Another.", aliases=["k/2024-05-01-ada-on-grace/index.html"]),
+    })
+    with pytest.raises(ContentError) as caught:
+        build_site(load_config(root), tmp_path / "site")
+    assert any("k/2024-05-01-ada-on-grace/index.html" in format_problem(p) for p in caught.value.problems)
+    assert not (tmp_path / "site").exists()
