@@ -49,6 +49,22 @@ def long_date(value: dt.date) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
+def refuse_links(folder: Path, root: Path) -> None:
+    """A wall's templates/ or static/ must not lead outside it: a link there could publish any
+    file the build machine can read (a key, a password file)."""
+    if not folder.is_symlink() and not folder.is_dir():
+        return
+    linked = [folder] if folder.is_symlink() else []
+    if not linked:
+        for directory, dirnames, filenames in os.walk(folder):
+            linked += [Path(directory) / name for name in (*dirnames, *filenames)
+                       if (Path(directory) / name).is_symlink()]
+    if linked:
+        raise ContentError([Problem(SourcePos(os.path.relpath(path, root)),
+                                    "symbolic links are not followed in templates/ and static/",
+                                    "replace the link with the file or folder itself") for path in sorted(linked)])
+
+
 def _walk_files(folder: Path) -> Iterator[tuple[str, Path]]:
     if not folder.is_dir():
         return
@@ -70,6 +86,7 @@ class Theme:
     @cached_property
     def template_dirs(self) -> list[Path]:
         wall_templates = self.config.root / WALL_TEMPLATES
+        refuse_links(wall_templates, self.config.root)
         dirs = [wall_templates] if wall_templates.is_dir() else []
         return [*dirs, self.directory / "templates"]
 
@@ -104,5 +121,6 @@ class Theme:
     def static_files(self) -> dict[str, Path]:
         """Static files by output path; the wall's `static/` overrides the theme's."""
         files = dict(_walk_files(self.directory / "static"))
+        refuse_links(self.config.root / WALL_STATIC, self.config.root)
         files.update(_walk_files(self.config.root / WALL_STATIC))
         return {f"static/{rel}": path for rel, path in sorted(files.items())}

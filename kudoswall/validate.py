@@ -32,11 +32,24 @@ def validate_people(people: dict[str, Person], config: Config, log: ProblemLog) 
             log.error(person.pos, f"name '{person.name}' looks like '{other.name}' ({other.source}) but is spelled "
                       "with different characters", "use the same letters, or a clearly different name")
         skeletons.setdefault(skeleton, person)
-        handle_skeleton = identity_skeleton(person.handle)
-        if handle_skeleton != person.handle and handle_skeleton in people:
-            log.error(person.pos, f"handle '{person.handle}' is confusable with '{handle_skeleton}'")
         if person.avatar_source:
             _check_avatar(person, config, log)
+    _check_confusable_handles(people, log)
+
+
+def _check_confusable_handles(people: dict[str, Person], log: ProblemLog) -> None:
+    """Handles that read alike are an error on each but one: the handle spelled the plain way
+    (equal to its own skeleton) is taken as the genuine one, else the first in sorted order."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for handle in sorted(people):
+        groups[identity_skeleton(handle)].append(handle)
+    for skeleton, handles in groups.items():
+        if len(handles) < 2:
+            continue
+        genuine = skeleton if skeleton in handles else handles[0]
+        for handle in handles:
+            if handle != genuine:
+                log.error(people[handle].pos, f"handle '{handle}' is confusable with '{genuine}'")
 
 
 def _check_avatar(person: Person, config: Config, log: ProblemLog) -> None:

@@ -114,7 +114,7 @@ def test_a_handle_that_looks_like_another_is_an_error(tmp_path: Path, handle: st
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="validate.py compares a handle's skeleton with handles, not with other "
-                                       "skeletons: requested in the issue 5 report")
 def test_two_handles_that_both_need_folding_to_look_alike_are_an_error(tmp_path: Path) -> None:
-    assert errors_for(tmp_path, {"ad0-x1": {"name": "One"}, "ado-x1": {"name": "Two"}})
+    assert errors_for(tmp_path, {"ad0-x1": {"name": "One"}, "ado-x1": {"name": "Two"}}) == [
+        "content/people/ado-x1.yaml:1:1: handle 'ado-x1' is confusable with 'ad0-x1'",
+    ]

@@ -295,17 +295,30 @@ def test_a_previous_kudoswall_output_may_be_replaced(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "index.html").is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="theme._walk_files follows a linked static/ folder: requested in the "
-                                       "issue 5 report (refuse a linked static/ or templates/ folder)")
-def test_a_linked_static_folder_does_not_publish_files_from_elsewhere(tmp_path: Path) -> None:
+@pytest.mark.parametrize("folder", ["static", "templates"])
+def test_a_linked_static_or_templates_folder_is_refused(tmp_path: Path, folder: str) -> None:
     secret = tmp_path / "secret"
     secret.mkdir()
     (secret / "id_rsa").write_text("PRIVATE KEY")
     root = make_wall(tmp_path / "wall")
-    os.symlink(secret, root / "static")
-    with contextlib.suppress(ContentError, UsageError):
+    os.symlink(secret, root / folder)
+    with pytest.raises(ContentError) as caught:
         build_site(load_config(root), tmp_path / "site")
-    assert not (tmp_path / "site" / "static" / "id_rsa").exists()
+    assert [format_problem(p) for p in caught.value.problems] == [
+        f"{folder}: symbolic links are not followed in templates/ and static/ "
+        "(replace the link with the file or folder itself)"
+    ]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_link_inside_the_templates_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.html").write_text("PRIVATE")
+    root = make_wall(tmp_path / "wall")
+    (root / "templates").mkdir()
+    os.symlink(tmp_path / "secret.html", root / "templates" / "404.html")
+    with pytest.raises(ContentError) as caught:
+        build_site(load_config(root), tmp_path / "site")
+    assert [p.pos.path for p in caught.value.problems] == ["templates/404.html"]
 
 
 # --- addresses from the settings -----------------------------------------------------------------
