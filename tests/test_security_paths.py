@@ -5,7 +5,6 @@ Each case asserts the exact message a contributor or maintainer would see.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from pathlib import Path
 
