@@ -232,5 +232,6 @@ def feed_units(config: Config, wall: Wall) -> Iterator[OutputUnit]:
     url_paths += ["people/", *(person_path(h) for h in people)]
     url_paths += ["skills/", *(skill_path(s) for s in wall.skills)]
     url_paths += ["graph/", "stats/"]  # visuals.py's indexable pages; search and embeds are noindex
-    yield OutputUnit("sitemap.xml", fingerprint("sitemap", config_digest, url_paths), lambda: sitemap(config, url_paths))
+    yield OutputUnit("sitemap.xml", fingerprint("sitemap", config_digest, url_paths),
+                     lambda: sitemap(config, url_paths))
     yield OutputUnit("robots.txt", fingerprint("robots", config_digest), lambda: robots(config))
