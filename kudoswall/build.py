@@ -51,11 +51,12 @@ class BuildReport:
 
 
 def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = None, jobs: int = 1,
-              store: Path | None = None) -> LoadedWall:
+              store: Path | None = None, drafts: bool = False) -> LoadedWall:
     """Read and validate every source file; raises ContentError listing every error found.
 
     `cache` keeps parses in this process; `store` is the on-disk cache folder (cache.py);
-    `jobs` > 1 parses files that neither cache holds in worker processes.
+    `jobs` > 1 parses files that neither cache holds in worker processes. `drafts` (serve only)
+    also shows kudos awaiting the recipient's consent, marked as such.
     """
     if cache is None:
         cache = ParseCache()
@@ -75,7 +76,7 @@ def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = N
     validate_people(people, config, log)
     validate_kudos(kudos_list, people, log)
     log.raise_if_errors(strict)
-    return LoadedWall(assemble_wall(people, kudos_list), sorted_problems(log.warnings))
+    return LoadedWall(assemble_wall(people, kudos_list, drafts=drafts), sorted_problems(log.warnings))
 
 
 def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:

@@ -142,7 +142,7 @@ class SiteBuilder:
     def __init__(self, root: Path, config: Config | None = None, drafts: bool = False) -> None:
         self.root = root.resolve()
         self.config = config
-        self.drafts = drafts  # accepted for the CLI; drafts are wired in with consent
+        self.drafts = drafts  # kudos awaiting consent are shown, marked, only when asked for
         self.theme: Theme | None = None
         self.cache = pipeline.ParseCache()
         self.snapshot = Snapshot(root=self.root)
@@ -179,10 +179,10 @@ class SiteBuilder:
             if self.theme is None or self._stale & THEME_KINDS:
                 self.theme = Theme(self.config, resolve_theme_dir(self.config))
             if self.cache.entries:
-                loaded = pipeline.load_wall(self.config, strict=False, cache=self.cache)
+                loaded = pipeline.load_wall(self.config, strict=False, cache=self.cache, drafts=self.drafts)
             else:  # the first load: all cores, and the parse cache `build` keeps on disk
                 loaded = pipeline.load_wall(self.config, strict=False, cache=self.cache, jobs=default_jobs(),
-                                            store=cache_dir(self.config.root))
+                                            store=cache_dir(self.config.root), drafts=self.drafts)
             units = pipeline.plan_outputs(loaded.wall, self.config, self.theme)
         except ContentError as exc:
             errors = [problem for problem in exc.problems if problem.severity == "error"]

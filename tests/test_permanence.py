@@ -119,3 +119,21 @@ def test_without_git_history_comes_from_lock_and_front_matter(tmp_path: Path) ->
         if output.is_file() and output.suffix in (".html", ".json", ".xml", ".txt", ""):
             text = output.read_text(errors="replace")
             assert "secret.example" not in text and "SHA256:abcdefgh" not in text, output
+
+
+def test_serve_drafts_shows_pending_kudos_marked_and_plain_serve_does_not(tmp_path: Path) -> None:
+    from kudoswall.serve_site import SiteBuilder, render_all
+
+    config = {**DEFAULT_CONFIG, "require_consent": True}
+    root = make_wall(tmp_path, config=config, kudos={
+        "2024-05-01-pending": kudos_md("Grace untangled the release train for everyone.")})
+    plain = SiteBuilder(root)
+    assert plain.rebuild().errors == []
+    assert "k/2024-05-01-pending/index.html" not in render_all(plain.snapshot)
+    drafts = SiteBuilder(root, drafts=True)
+    assert drafts.rebuild().errors == []
+    site = render_all(drafts.snapshot)
+    page = site["k/2024-05-01-pending/index.html"].decode()
+    assert "untangled the release train" in page and "consent: not published" in page
+    assert "Draft: awaiting Grace" in site["index.html"].decode()
+    assert not (root / "site").exists() and not (root / "kudoswall.lock").exists()
