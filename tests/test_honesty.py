@@ -7,10 +7,10 @@ from pathlib import Path
 
 import html5lib
 import pytest
+from conftest import DEFAULT_CONFIG, kudos_md, make_wall
 
 from kudoswall.cli import main
 from kudoswall.honesty import near_duplicates, shingles
-from tests.conftest import DEFAULT_CONFIG, kudos_md, make_wall
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 TEXT = ("Grace rebuilt the ledger reconciliation so that month-end close went from four days to one, "

@@ -6,13 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import kudos_md, make_wall
 
 from kudoswall.cli import main
 from kudoswall.config import Config
 from kudoswall.load import SourceFile, parse_kudos
 from kudoswall.lockfile import LockRecord, parse_lock, read_lock, records_to_add, render_lock
 from kudoswall.models import Wall
-from tests.conftest import kudos_md, make_wall
 
 TODAY = dt.date(2025, 1, 2)
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import html5lib
 import pytest
+from conftest import DEFAULT_CONFIG, kudos_md, make_wall
 
 from kudoswall.build import load_wall
 from kudoswall.cli import main
 from kudoswall.config import load_config
 from kudoswall.permanence import alias_path
 from kudoswall.validate import assemble_wall
-from tests.conftest import DEFAULT_CONFIG, kudos_md, make_wall
 
 NS = {"h": "http://www.w3.org/1999/xhtml"}
 
@@ -22,8 +24,9 @@ def build(root: Path) -> int:
     return main(["build", "--source", str(root)])
 
 
-def parse(path: Path) -> object:
-    return html5lib.parse(path.read_bytes())
+def parse(path: Path) -> ElementTree.Element:
+    root: ElementTree.Element = html5lib.parse(path.read_bytes())
+    return root
 
 
 def test_alias_becomes_a_redirect_page_and_a_redirects_rule(tmp_path: Path) -> None:
@@ -31,12 +34,15 @@ def test_alias_becomes_a_redirect_page_and_a_redirects_rule(tmp_path: Path) -> N
     root = make_wall(tmp_path, config=config, kudos={"2024-05-01-new": kudos_md(aliases=["2024-05-01-old", "/x/y"])})
     assert build(root) == 0
     page = parse(root / "site/k/2024-05-01-old/index.html")
-    refresh = page.find(".//h:meta[@http-equiv='refresh']", NS)  # type: ignore[attr-defined]
-    assert refresh.get("content") == "0; url=../../k/2024-05-01-new/"
-    assert page.find(".//h:link[@rel='canonical']", NS).get("href") == \
-        "https://example.org/team/k/2024-05-01-new/"  # type: ignore[attr-defined]
-    assert page.find(".//h:meta[@name='robots']", NS).get("content") == "noindex"  # type: ignore[attr-defined]
-    assert page.find(".//h:body//h:a", NS).get("href") == "../../k/2024-05-01-new/"  # type: ignore[attr-defined]
+    def attribute(xpath: str, name: str) -> str | None:
+        element = page.find(xpath, NS)
+        assert element is not None, xpath
+        return element.get(name)
+
+    assert attribute(".//h:meta[@http-equiv='refresh']", "content") == "0; url=../../k/2024-05-01-new/"
+    assert attribute(".//h:link[@rel='canonical']", "href") == "https://example.org/team/k/2024-05-01-new/"
+    assert attribute(".//h:meta[@name='robots']", "content") == "noindex"
+    assert attribute(".//h:body//h:a", "href") == "../../k/2024-05-01-new/"
     assert (root / "site/x/y/index.html").is_file()
     assert (root / "site/_redirects").read_text().splitlines() == [
         "/team/k/2024-05-01-old/ /team/k/2024-05-01-new/ 301", "/team/x/y/ /team/k/2024-05-01-new/ 301"]
@@ -64,14 +70,17 @@ def test_alias_paths() -> None:
 
 
 def test_person_alias_and_removal_keep_every_link(tmp_path: Path) -> None:
-    people = {"ada": {"name": "Ada Okafor"}, "grace-l": {"name": "Grace Lindqvist", "aliases": ["grace"]},
-              "lin": {"name": "Lin Hao", "status": "removed", "status_date": "2025-02-01"}}
+    people: dict[str, Any] = {
+        "ada": {"name": "Ada Okafor"},
+        "grace-l": {"name": "Grace Lindqvist", "aliases": ["grace"]},
+        "lin": {"name": "Lin Hao", "status": "removed", "status_date": "2025-02-01"},
+    }
     kudos = {"2024-05-01-ada-on-grace": kudos_md(to="grace-l"),
              "2024-06-01-ada-on-lin": kudos_md("Lin was the calmest on-call engineer ever.", to="lin")}
     root = make_wall(tmp_path, people=people, kudos=kudos)
     assert build(root) == 0
     redirect = parse(root / "site/people/grace/index.html")
-    assert redirect.find(".//h:meta[@http-equiv='refresh']", NS) is not None  # type: ignore[attr-defined]
+    assert redirect.find(".//h:meta[@http-equiv='refresh']", NS) is not None
     tombstone = (root / "site/people/lin/index.html").read_text()
     assert "Removed at the person" in tombstone and "Lin Hao" not in tombstone and 'content="noindex"' in tombstone
     kudos_tombstone = (root / "site/k/2024-06-01-ada-on-lin/index.html").read_text()
@@ -105,8 +114,10 @@ def test_consent_by_someone_else_is_an_error(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_without_git_history_comes_from_lock_and_front_matter(tmp_path: Path) -> None:
-    people = {"ada": {"name": "Ada", "identities": {"emails": ["ada@secret.example"], "keys": ["SHA256:abcdefgh"]}},
-              "grace": {"name": "Grace"}}
+    people: dict[str, Any] = {
+        "ada": {"name": "Ada", "identities": {"emails": ["ada@secret.example"], "keys": ["SHA256:abcdefgh"]}},
+        "grace": {"name": "Grace"},
+    }
     root = make_wall(tmp_path, people=people)
     assert build(root) == 0
     record = json.loads((root / "site/kudos.json").read_text())["kudos"][0]

@@ -11,16 +11,17 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import html5lib
 import pytest
+from conftest import kudos_md, make_wall
 
 from kudoswall.cli import main
-from tests.conftest import kudos_md, make_wall
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 NS = {"h": "http://www.w3.org/1999/xhtml"}
-PEOPLE = {
+PEOPLE: dict[str, Any] = {
     "ada": {"name": "Ada Okafor", "skills": ["Go"], "identities": {"emails": ["ada@example.org"]}},
     "grace": {"name": "Grace Lindqvist", "skills": ["Go"], "identities": {"github": "grace-l"}},
     "lin": {"name": "Lin Hao", "skills": ["Go"]},
@@ -94,7 +95,7 @@ class History:
 
 
 def by_id(api: dict[str, object], kudos_id: str) -> dict[str, object]:
-    return next(k for k in api["kudos"] if k["id"] == kudos_id)  # type: ignore[attr-defined, index]
+    return next(k for k in api["kudos"] if k["id"] == kudos_id)  # type: ignore[attr-defined]
 
 
 def test_scripted_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import make_wall
 
 from kudoswall.cli import main
-from tests.conftest import make_wall
 
 KUDOS_BLOCK_ALIASES = """---
 from: ada
