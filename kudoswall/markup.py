@@ -48,12 +48,19 @@ def is_remote_url(url: str) -> bool:
 
 
 class _HeadingShift(Treeprocessor):
-    """Content headings start at h3, so they never compete with the page's own h1 and h2."""
+    """Content headings start at h3, so they never compete with the page's own h1 and h2.
+
+    The body's highest heading becomes h3 and the others keep their distance from it, so a
+    text that starts at `##` does not skip a level either.
+    """
 
     def run(self, root: ET.Element) -> None:
-        for element in root.iter():
-            if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-                element.tag = f"h{min(6, int(element.tag[1]) + 2)}"
+        headings = [element for element in root.iter() if element.tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
+        if not headings:
+            return
+        shift = 3 - min(int(element.tag[1]) for element in headings)
+        for element in headings:
+            element.tag = f"h{min(6, int(element.tag[1]) + shift)}"
 
 
 class _RemoteImagesAsLinks(Treeprocessor):
