@@ -15,7 +15,7 @@ from .feeds import feed_units
 from .incremental import write_site
 from .load import SourceFile, list_source_files
 from .models import Kudos, Person, Wall
-from .pages import PagePlanner
+from .pages import PagePlanner, kudos_keys
 from .parsecache import ParseCache
 from .permanence import plan_permanence
 from .progress import Progress, summary_line
@@ -98,11 +98,12 @@ def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[s
                  ) -> list[OutputUnit]:
     extra_context = {**visual_context(wall, config), **(extra_context or {})}
     permanence = plan_permanence(wall, config)  # kudoswall.lock, history, verification; raises if a URL breaks
-    units = list(PagePlanner(wall, config, theme, extra_context).units())
+    keys = kudos_keys(wall)  # after plan_permanence, which sets what permanence_key reads
+    units = list(PagePlanner(wall, config, theme, extra_context, keys).units())
     units += permanence.units(theme)
-    units += VisualPlanner(wall, config, theme, extra_context).units()
+    units += VisualPlanner(wall, config, theme, extra_context, keys).units()
     units += share_image_units(wall, config)
-    units += feed_units(config, wall)
+    units += feed_units(config, wall, keys)
     units += asset_units(wall, config, theme)
     return units
 

@@ -17,6 +17,7 @@ from . import __version__
 from .config import Config
 from .links import kudos_path, person_path, skill_path, wall_page_path
 from .models import Kudos, Person, Wall
+from .pages import kudos_keys
 from .units import OutputUnit, fingerprint
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -202,20 +203,23 @@ def robots(config: Config) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {config.absolute_url('sitemap.xml')}\n".encode()
 
 
-def feed_units(config: Config, wall: Wall) -> Iterator[OutputUnit]:
+def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None) -> Iterator[OutputUnit]:
+    """`keys` are pages.kudos_keys of the wall (computed here when not given)."""
     people = wall.people
     config_digest = config.digest()
     latest = wall.kudos[: config.feed_limit]
+    if keys is None:
+        keys = kudos_keys(wall)
 
     def digests(kudos_list: list[Kudos]) -> list[str]:
-        return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest for k in kudos_list]
+        return [keys[k.id] for k in kudos_list]
 
     latest_digests = digests(latest)
     yield OutputUnit("feed.xml", fingerprint("atom", config_digest, latest_digests),
                      lambda: atom_feed(config, people, latest, "feed.xml", config.title, ""))
     yield OutputUnit("feed.json", fingerprint("jsonfeed", config_digest, latest_digests),
                      lambda: json_feed(config, people, latest))
-    all_digests = [*(p.digest for p in people.values()), *digests(wall.kudos), *(k.permanence_key for k in wall.kudos)]
+    all_digests = [*(p.digest for p in people.values()), *digests(wall.kudos)]
     yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall))
     for person in people.values():
         received = wall.received.get(person.handle, [])[: config.feed_limit]
