@@ -106,6 +106,8 @@ def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
     """Records for published kudos and people the lock does not know yet.
 
     A renamed kudos keeps the first-published date of the id it was renamed from (its alias).
+    Otherwise a kudos is recorded with the first-published date its page already shows (the first
+    commit in git, else its own date), so recording it changes no page and no later build.
     """
     known_kudos, known_people = lock.by_key("kudos"), lock.by_key("person")
     added: list[LockRecord] = []
@@ -113,7 +115,7 @@ def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
         if kudos.id in known_kudos:
             continue
         earlier = [known_kudos[alias].published for alias in kudos.aliases if alias in known_kudos]
-        first = kudos.history.first_published if kudos.history and kudos.history.source == "git" else None
+        first = kudos.history.first_published if kudos.history else None
         published = min([*earlier, first or today])
         added.append(LockRecord("kudos", kudos.id, kudos_path(kudos.id), published, content_digest(kudos)))
     for handle in wall.people:

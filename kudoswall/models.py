@@ -84,7 +84,7 @@ class History:
 
     def key(self) -> str:
         return (f"{self.first_published}|{self.last_updated}|{self.revisions}|{self.edited}|{self.history_url}|"
-                f"{self.content_digest}")
+                f"{self.content_digest}|{self.source}")
 
 
 @dataclass(slots=True)
