@@ -144,3 +144,11 @@ def test_a_broken_person_file_is_not_also_reported_as_an_unknown_person(tmp_path
         "content/people/ada-okafor.yaml:2:1: unknown field 'headlin' (did you mean 'headline'?)",
         "kudoswall: 2 errors; nothing was written",
     ]
+
+
+def test_a_long_unknown_field_name_is_echoed_shortened(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "kudoswall.yaml").write_text("title: T\n" + "x" * 1000 + ": 1\n", encoding="utf-8")
+    assert main(["check", "--source", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"kudoswall.yaml:2:1: unknown field '{'x' * 60}…'" in err
+    assert "x" * 61 not in err

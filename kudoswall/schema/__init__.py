@@ -92,6 +92,11 @@ def validate_document(name: str, document: YamlDocument) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.pos, p.message))
 
 
+def _shorten(text: str, limit: int = 60) -> str:
+    """Echo at most `limit` characters of what a file says: a field name can be 60 KB long."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _field_name(path: YamlPath) -> str:
     parts = [f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in path]
     return "".join(parts).lstrip(".")
@@ -123,9 +128,9 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
         key = extra[0] if extra else "?"
         where = document.pos((*path, key), key=True)
         suggestion = did_you_mean(key, allowed) or f"allowed fields: {', '.join(allowed)}"
-        more = f" (and {', '.join(repr(k) for k in extra[1:])})" if len(extra) > 1 else ""
+        more = f" (and {', '.join(repr(_shorten(k)) for k in extra[1:6])})" if len(extra) > 1 else ""
         label = f"in '{field}'" if path else ""
-        return Problem(where, f"unknown field '{key}'{more} {label}".rstrip(), suggestion)
+        return Problem(where, f"unknown field '{_shorten(key)}'{more} {label}".rstrip(), suggestion)
     where = document.pos(path)
     if validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else "?"
