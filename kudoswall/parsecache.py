@@ -10,13 +10,12 @@ neither YAML nor Markdown. Results depend only on a file's bytes and the configu
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
 from .config import Config
-from .load import ParseResult, SourceFile, parse_kudos, parse_person, read_source
+from .load import ParseResult, SourceFile, parse_kudos, parse_person, read_source, relative_path
 from .markup import MarkdownRenderer
 from .parallel import flatten, run_chunked
 
@@ -46,12 +45,6 @@ def parse_source(source: SourceFile, is_kudos: bool, config: Config) -> ParseRes
     return result
 
 
-def _relative(path: Path, root: Path) -> str:
-    """`os.path.relpath` for a path known to be inside root, without its cost (10,000s of files)."""
-    text, prefix = str(path), str(root) + os.sep
-    return text[len(prefix) :] if text.startswith(prefix) else os.path.relpath(path, root)
-
-
 @dataclass
 class ParseCache:
     """Parsed files kept between runs of the pipeline in one process (serve, benchmarks).
@@ -77,7 +70,7 @@ class ParseCache:
             self.config_digest = digest
         results: list[ParseResult | None] = [None] * len(files)
         keys: list[StatKey] = []
-        rels = [_relative(path, config.root) for path, _ in files]
+        rels = [relative_path(path, config.root) for path, _ in files]
         sources: dict[int, SourceFile] = {}
         for index, (path, _) in enumerate(files):
             info = path.stat()
