@@ -16,7 +16,7 @@ from .history import GitHistory, authored_by, default_base, file_at, load_histor
 from .honesty import mark_reciprocal
 from .links import Links, kudos_path, output_file, person_path, skill_path
 from .lockfile import LOCK_FILE, Lock, LockRecord, content_digest, parse_lock, read_lock
-from .models import History, Wall
+from .models import History, Kudos, Wall
 from .pages import PagePlanner
 from .theme import Theme
 from .units import OutputUnit, fingerprint
@@ -111,13 +111,28 @@ def lock_problems(lock: Lock, wall: Wall, redirects: list[Redirect], base: Lock 
     return problems
 
 
+_content_digests: dict[tuple[str, str], str] = {}
+
+
+def cached_content_digest(kudos: Kudos, config_digest: str) -> str:
+    """`content_digest`, remembered by file digest: serve annotates every kudos on each rebuild."""
+    key = (kudos.digest, config_digest)
+    digest = _content_digests.get(key)
+    if digest is None:
+        if len(_content_digests) > 200_000:  # bounded: edited files leave stale entries behind
+            _content_digests.clear()
+        digest = _content_digests[key] = content_digest(kudos)
+    return digest
+
+
 def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> None:
     """Set history, verification and reciprocity on every shown kudos (recomputed on each run)."""
     locked = lock.by_key("kudos")
+    config_digest = config.digest()
     for kudos in (*wall.kudos, *wall.pending):
         record = locked.get(kudos.id) or next((locked[a] for a in kudos.aliases if a in locked), None)
         entry = git.files.get(kudos.source) if git is not None else None
-        digest = content_digest(kudos)
+        digest = cached_content_digest(kudos, config_digest)
         edited = record is not None and bool(record.digest) and record.digest != digest
         url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
             if config.repo_url else None
