@@ -72,9 +72,8 @@ class PagePlanner:
     def _unit(self, url_path: str, template: str, depends: list[str], context: dict[str, Any],
               absolute_links: bool = False, late_context: Callable[[], dict[str, Any]] | None = None) -> OutputUnit:
         """`late_context` is computed only when the page is rendered (most rebuilds render few pages)."""
-        links = Links.for_page(url_path, self.config.base_path if absolute_links else None)
-
         def render() -> bytes:
+            links = Links.for_page(url_path, self.config.base_path if absolute_links else None)
             page = {
                 "site": self.config,
                 "wall": self.wall,

@@ -75,9 +75,14 @@ class VisualPlanner(PagePlanner):
         return [*self._kudos_digests(self.wall.kudos)]
 
     def graph_page(self) -> OutputUnit:
-        return self._unit("graph/", "graph.html", self._all_digests(), {"graph": build_graph(self.wall)})
+        return self._unit("graph/", "graph.html", self._all_digests(), {},
+                          late_context=lambda: {"graph": build_graph(self.wall)})
 
     def stats_page(self) -> OutputUnit:
+        return self._unit("stats/", "stats.html", self._all_digests(), {}, late_context=self._stats_context)
+
+    def _stats_context(self) -> dict[str, Any]:
+        """Computed when the page is rendered: planning a large wall should not draw its charts."""
         links = Links.for_page("stats/")
         months = monthly_counts(self.wall.kudos)
         per_month = time_chart("Kudos per month", months, "kudos", label_every=max(1, len(months) // 8))
@@ -85,8 +90,7 @@ class VisualPlanner(PagePlanner):
                             [(s.name, n, links.path(skill_path(s.slug))) for s, n in top_skills(self.wall)], "kudos")
         writers = rank_chart("Most generous writers",
                              [(p.name, n, links.person(p)) for p, n in top_writers(self.wall)], "kudos written")
-        return self._unit("stats/", "stats.html", self._all_digests(),
-                          {"charts": [per_month, skills, writers]})
+        return {"charts": [per_month, skills, writers]}
 
     def search_page(self) -> OutputUnit:
         return self._unit("search/", "search.html", [], {})
