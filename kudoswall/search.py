@@ -16,6 +16,7 @@ from .config import Config
 from .errors import UsageError
 
 INDEXED_PAGES = "{k,people,skills}/*/index.html"
+_INDEXED_GLOBS = ("k/*/index.html", "people/*/index.html", "skills/*/index.html")  # INDEXED_PAGES, for pathlib
 BUNDLE_DIR = "pagefind"
 SUMMARIES = "article.card, .backing"  # kudos cards (partials/card.html) and skill pages' quotes
 
@@ -35,10 +36,15 @@ def index_site(staging_dir: Path, config: Config) -> None:
     bundle = staging_dir / BUNDLE_DIR
     if bundle.is_dir() and not bundle.is_symlink():
         shutil.rmtree(bundle)  # chunk names are content hashes: an old bundle's files would pile up
+    if not any(staging_dir.glob(pattern) for pattern in _INDEXED_GLOBS):
+        return  # an empty wall: nothing to index, and Pagefind refuses to write an empty index
     command = [str(pagefind_executable()), "--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
                "--glob", INDEXED_PAGES, "--root-selector", "main",
                "--exclude-selectors", SUMMARIES, "--force-language", config.language.split("-")[0],
                "--silent"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0 and "not able to build an index" in result.stderr + result.stdout:
+        shutil.rmtree(bundle, ignore_errors=True)
+        return  # pages exist, but none with text to index (every kudos retracted, say): no search yet
     if result.returncode != 0:
         raise UsageError(f"pagefind failed to index {staging_dir}: {(result.stderr or result.stdout).strip()}")
