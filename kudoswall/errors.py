@@ -7,13 +7,37 @@ message format (and the GitHub annotation format) lives in one place.
 from __future__ import annotations
 
 import difflib
+import operator
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, TypeVar
 
 Severity = Literal["error", "warning"]
+_Record = TypeVar("_Record", bound=type)
 
 
+def positional_pickle(cls: _Record) -> _Record:
+    """Pickle a dataclass as its class and field values in order, rebuilt by calling the class.
+
+    The generic pickling of slots dataclasses calls `fields()` per object; the parse cache of a
+    10,000-kudos wall holds ~200,000 of these records, so loading it took over a second.
+    """
+    names = [f.name for f in fields(cls)]
+    getter = operator.attrgetter(*names)
+    if len(names) == 1:
+        def reduce_one(self: Any) -> tuple[Any, tuple[Any, ...]]:
+            return (cls, (getter(self),))
+
+        cls.__reduce__ = reduce_one  # type: ignore[assignment]
+    else:
+        def reduce(self: Any) -> tuple[Any, tuple[Any, ...]]:
+            return (cls, getter(self))
+
+        cls.__reduce__ = reduce  # type: ignore[assignment]
+    return cls
+
+
+@positional_pickle
 @dataclass(frozen=True, slots=True, order=True)
 class SourcePos:
     """A place in a source file; line and column are 1-based, 0 means unknown."""
@@ -30,6 +54,7 @@ class SourcePos:
         return self.path
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class Problem:
     pos: SourcePos

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .errors import Problem, SourcePos
+from .errors import Problem, SourcePos, positional_pickle
 from .models import Identities, Kudos, Link, Person, Skill
 from .schema import validate_document
 from .slugs import is_slug, slugify
@@ -40,6 +40,7 @@ class SourceFile:
         return hashlib.sha256(self.data).hexdigest()
 
 
+@positional_pickle
 @dataclass(slots=True)
 class ParseResult:
     person: Person | None = None

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import SourcePos
+from .errors import SourcePos, positional_pickle
 
 PersonKind = Literal["person", "organization"]
 KudosStatus = Literal["published", "retracted", "hidden", "pending"]
@@ -48,6 +48,7 @@ RELATIONSHIP_LABELS: dict[str, str] = {
 }
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class Link:
     kind: str
@@ -55,12 +56,14 @@ class Link:
     url: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class Skill:
     slug: str
     name: str
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class Identities:
     """Who a person is in git; used to verify authorship, never copied into the built site."""
@@ -70,6 +73,7 @@ class Identities:
     keys: tuple[str, ...] = ()
 
 
+@positional_pickle
 @dataclass(frozen=True, slots=True)
 class History:
     """A kudos' visible history: from git when available, otherwise from the lock and front matter."""
@@ -87,6 +91,7 @@ class History:
                 f"{self.content_digest}|{self.source}")
 
 
+@positional_pickle
 @dataclass(slots=True)
 class Person:
     handle: str
@@ -111,6 +116,7 @@ class Person:
         return self.kind == "organization"
 
 
+@positional_pickle
 @dataclass(slots=True)
 class Kudos:
     id: str
