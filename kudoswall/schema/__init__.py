@@ -11,10 +11,12 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import fastjsonschema
-import jsonschema
+
+if TYPE_CHECKING:  # imported when a document is invalid: it costs ~0.3 s, and most runs never need it
+    import jsonschema
 
 from ..errors import Problem, did_you_mean
 from ..sourcefile import YamlDocument, YamlPath
@@ -29,14 +31,41 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
-@cache
-def _fast_validator(name: str) -> Callable[[Any], Any]:
-    return fastjsonschema.compile(load_schema(name))
+FieldLimits = tuple[tuple[str, int], ...]
+"""Per-field length limits from kudoswall.yaml's `field_limits`, as ('role.from', 200) pairs."""
+
+
+def text_field(schema: dict[str, Any], dotted: str) -> dict[str, Any] | None:
+    """The schema of a text field named like 'title' or 'role.from' (list fields: their items)."""
+    target = _subschema(schema, tuple(dotted.split(".")))
+    if target is not None and target.get("type") == "array" and isinstance(target.get("items"), dict):
+        target = target["items"]
+    return target if target is not None and target.get("type") == "string" else None
 
 
 @cache
-def _full_validator(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(load_schema(name))
+def effective_schema(name: str, limits: FieldLimits = ()) -> dict[str, Any]:
+    """The shipped schema with the wall's own length limits applied (they may raise or lower them)."""
+    if not limits:
+        return load_schema(name)
+    schema: dict[str, Any] = json.loads(json.dumps(load_schema(name)))
+    for dotted, length in limits:
+        target = text_field(schema, dotted)
+        if target is not None:
+            target["maxLength"] = length
+    return schema
+
+
+@cache
+def _fast_validator(name: str, limits: FieldLimits = ()) -> Callable[[Any], Any]:
+    return fastjsonschema.compile(effective_schema(name, limits))
+
+
+@cache
+def _full_validator(name: str, limits: FieldLimits = ()) -> jsonschema.Draft202012Validator:
+    import jsonschema  # lazily: see the TYPE_CHECKING import above
+
+    return jsonschema.Draft202012Validator(effective_schema(name, limits))
 
 
 def _subschema(schema: dict[str, Any], path: YamlPath) -> dict[str, Any] | None:
@@ -79,16 +108,17 @@ def drop_empty_optional(name: str, document: YamlDocument) -> None:
         del document.values[key]
 
 
-def validate_document(name: str, document: YamlDocument) -> list[Problem]:
+def validate_document(name: str, document: YamlDocument, limits: FieldLimits = ()) -> list[Problem]:
     """Problems with one document against schema `name`; empty when it is valid."""
     coerce_text_fields(name, document)
     drop_empty_optional(name, document)
     try:
-        _fast_validator(name)(document.values)
+        _fast_validator(name, limits)(document.values)
         return []
     except fastjsonschema.JsonSchemaException:
         pass
-    problems = [_problem_for(name, document, error) for error in _full_validator(name).iter_errors(document.values)]
+    errors = _full_validator(name, limits).iter_errors(document.values)
+    problems = [_problem_for(name, document, error) for error in errors]
     return sorted(problems, key=lambda p: (p.pos, p.message))
 
 
@@ -153,7 +183,7 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
         return Problem(
             where,
             f"'{field}' is too long ({len(cast(str, error.instance))} characters; at most {error.validator_value})",
-            hint or "shorten it",
+            hint or "shorten it (a wall can change this limit with field_limits in kudoswall.yaml)",
         )
     if validator == "minLength":
         return Problem(where, f"'{field}' must not be empty", hint)
