@@ -10,11 +10,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ContentError, Problem, SourcePos
-from .schema import load_schema, validate_document
-from .sourcefile import SourceError, decode_source, parse_yaml
+from .errors import ContentError, Problem, SourcePos, did_you_mean
+from .schema import FieldLimits, load_schema, text_field, validate_document
+from .sourcefile import SourceError, YamlDocument, decode_source, parse_yaml
 
 CONFIG_FILE = "kudoswall.yaml"
 
@@ -41,6 +42,7 @@ class Config:
     excerpt_length: int = 240
     max_file_size: int = 65536
     max_body_length: int = 20000
+    field_limits: FieldLimits = ()
     content_dir: str = "content"
     output_dir: str = "site"
     require_consent: bool = False
@@ -50,6 +52,7 @@ class Config:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     search: bool = True
     share_images: bool = True
+    credential_key: str | None = None
 
     @property
     def content_path(self) -> Path:
@@ -68,6 +71,33 @@ class Config:
         options = asdict(self)
         options["root"] = ""
         return hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _field_limits(document: YamlDocument, limits: dict[str, int]) -> FieldLimits:
+    """Check that each named field is a text field of kudos or people files."""
+    known = {name for kind in ("kudos", "person") for name in _text_field_names(load_schema(kind))}
+    problems = [
+        Problem(document.pos(("field_limits", name), key=True),
+                f"'{name}' is not a text field of kudos or people files",
+                did_you_mean(name, known) or f"text fields: {', '.join(sorted(known))}")
+        for name in sorted(limits) if name not in known
+    ]
+    if problems:
+        raise ContentError(problems)
+    return tuple(sorted((name, int(length)) for name, length in limits.items()))
+
+
+def _text_field_names(schema: dict[str, Any], prefix: str = "") -> list[str]:
+    """Text fields with a length limit (fields whose pattern bounds them, like dates, have none)."""
+    names = []
+    for name, rule in schema.get("properties", {}).items():
+        if rule.get("type") == "object":
+            names += _text_field_names(rule, f"{prefix}{name}.")
+            continue
+        target = text_field(schema, name)
+        if target is not None and "maxLength" in target and "enum" not in target:
+            names.append(prefix + name)
+    return names
 
 
 def load_config(root: Path) -> Config:
@@ -92,10 +122,16 @@ def load_config(root: Path) -> Config:
     if problems:
         raise ContentError(problems)
     values = dict(document.values)
+    values["field_limits"] = _field_limits(document, values.get("field_limits") or {})
     for key, rule in load_schema("config")["properties"].items():
         if rule.get("type") == "integer" and isinstance(values.get(key), float):
             values[key] = int(values[key])  # JSON Schema counts 20.0 as an integer; Python slicing does not
     markdown_values = values.pop("markdown", {}) or {}
     if "link_schemes" in markdown_values:
         markdown_values["link_schemes"] = tuple(markdown_values["link_schemes"])
-    return Config(root=root.resolve(), markdown=MarkdownOptions(**markdown_values), **values)
+    config = Config(root=root.resolve(), markdown=MarkdownOptions(**markdown_values), **values)
+    if config.credential_key is not None:
+        from .signing import read_signing_key  # imports cryptography: only walls that sign pay for it
+
+        read_signing_key(config, document.pos(("credential_key",)))
+    return config

@@ -126,7 +126,7 @@ def parse_person(source: SourceFile, config: Config) -> ParseResult:
         document = parse_yaml(path, text)
     except SourceError as exc:
         return ParseResult(problems=tuple(exc.problems))
-    problems = validate_document("person", document)
+    problems = validate_document("person", document, config.field_limits)
     if not is_slug(handle) or len(handle) > 64:
         problems.append(
             Problem(SourcePos(path), f"'{handle}' is not a valid handle",
@@ -190,7 +190,7 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
             body_line = document.pos(("body",)).line
     except SourceError as exc:
         return ParseResult(problems=tuple(exc.problems))
-    problems = validate_document("kudos", document)
+    problems = validate_document("kudos", document, config.field_limits)
     _text_fields(document, ("title", "context"), problems, strict=False)
     body = unicodedata.normalize("NFC", body or "").strip("\n")
     status = document.values.get("status", "published")

@@ -54,7 +54,7 @@ def test_a_field_over_its_limit_is_an_error(tmp_path: Path, field: str, limit: i
     result = parse_kudos(SourceFile("content/kudos/2024-05-01-x.md", data), load_config(root))
     assert [format_problem(p) for p in result.problems] == [
         f"content/kudos/2024-05-01-x.md:6:{len(field) + 3}: '{field}' is too long ({limit + 1} characters; "
-        f"at most {limit}) (shorten it)"
+        f"at most {limit}) (shorten it, or change the limit with field_limits in kudoswall.yaml)"
     ]
 
 

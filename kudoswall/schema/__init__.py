@@ -183,7 +183,7 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
         return Problem(
             where,
             f"'{field}' is too long ({len(cast(str, error.instance))} characters; at most {error.validator_value})",
-            hint or "shorten it (a wall can change this limit with field_limits in kudoswall.yaml)",
+            hint or "shorten it, or change the limit with field_limits in kudoswall.yaml",
         )
     if validator == "minLength":
         return Problem(where, f"'{field}' must not be empty", hint)
