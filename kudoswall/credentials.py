@@ -1,15 +1,18 @@
 """Portable credentials: each kudos as an Open Badges 3.0 EndorsementCredential-shaped JSON document.
 
 The wall is the issuer (it vouches that the writer published this text on it); the endorsed
-entity is the recipient's profile. Documents are unsigned: a verifier can trust them exactly as
-much as it trusts the wall's HTTPS origin, which the README states.
+entity is the recipient's profile. Without a configured `credential_key` the documents are
+unsigned: a verifier can trust them exactly as much as it trusts the wall's HTTPS origin. With
+one, each is also published as a VC-JWT (Open Badges 3.0 §8.2) beside its JSON, and the public
+key as a JWK and a JWK set under /.well-known/.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .links import kudos_path, person_path
@@ -17,12 +20,30 @@ from .markup import plain_text
 from .models import RELATIONSHIPS, Kudos, Person, Wall
 from .units import OutputUnit, fingerprint
 
+if TYPE_CHECKING:
+    from .signing import SigningKey
+
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 
 def credential_path(kudos_id: str) -> str:
     return kudos_path(kudos_id) + "credential.json"
+
+
+def credential_jwt_path(kudos_id: str) -> str:
+    return kudos_path(kudos_id) + "credential.jwt"
+
+
+def jwt_claims(document: dict[str, Any]) -> dict[str, Any]:
+    """The VC-JWT payload: the credential itself plus the registered claims §8.2 maps from it.
+
+    `nbf` comes from `validFrom` (the kudos date), never from the clock, and there is no `iat`:
+    the same kudos signs to the same bytes on every build.
+    """
+    valid_from = dt.datetime.fromisoformat(document["validFrom"].replace("Z", "+00:00"))
+    return {**document, "iss": document["issuer"]["id"], "jti": document["id"],
+            "sub": document["credentialSubject"]["id"], "nbf": int(valid_from.timestamp())}
 
 
 def credential_document(kudos: Kudos, writer: Person, recipient: Person, config: Config) -> dict[str, Any]:
@@ -56,6 +77,7 @@ def credential_bytes(document: dict[str, Any]) -> bytes:
 
 def credential_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
     config_digest = config.digest()
+    key = _signing_key(config)
     people = wall.people
     for kudos in wall.kudos:
         writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
@@ -66,3 +88,36 @@ def credential_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
         yield OutputUnit(credential_path(kudos.id),
                          fingerprint("credential", config_digest, kudos.digest, writer.digest, recipient.digest),
                          render)
+        if key is not None:
+            yield _jwt_unit(kudos, writer, recipient, config, key)
+    if key is not None:
+        yield from _key_units(config, key)
+
+
+def _jwt_unit(kudos: Kudos, writer: Person, recipient: Person, config: Config, key: SigningKey) -> OutputUnit:
+    def render() -> bytes:
+        claims = jwt_claims(credential_document(kudos, writer, recipient, config))
+        return (key.sign_jwt(claims) + "\n").encode("ascii")
+
+    return OutputUnit(credential_jwt_path(kudos.id),
+                      fingerprint("credential-jwt", config.digest(), key.public_bytes.hex(), kudos.digest,
+                                  writer.digest, recipient.digest),
+                      render)
+
+
+def _key_units(config: Config, key: SigningKey) -> Iterator[OutputUnit]:
+    """The public key alone (what each token's `kid` dereferences to) and as a JWK set."""
+    from .signing import JWK_PATH, JWKS_PATH
+
+    jwk = key.public_jwk()
+    key_print = fingerprint("credential-key", config.digest(), key.public_bytes.hex())
+    yield OutputUnit(JWK_PATH, key_print, lambda: credential_bytes(jwk))
+    yield OutputUnit(JWKS_PATH, key_print, lambda: credential_bytes({"keys": [jwk]}))
+
+
+def _signing_key(config: Config) -> SigningKey | None:
+    if config.credential_key is None:
+        return None
+    from .signing import signing_key  # imports cryptography: only walls that sign pay for it
+
+    return signing_key(config)
