@@ -172,22 +172,52 @@ def permanence_record(kudos: Kudos) -> dict[str, Any]:
     }
 
 
+_record_texts: dict[tuple[object, ...], str] = {}
+
+
+def _kudos_record_text(kudos: Kudos, config: Config, config_digest: str) -> str:
+    """A kudos' record as it appears in kudos.json (indented two levels), remembered across renders.
+
+    Keyed by everything the record shows (the file's digest covers every parsed field), so
+    editing one kudos of 10,000 re-serialises one record, not the wall.
+    """
+    key = (config_digest, kudos.digest, kudos.history, kudos.verified, kudos.reciprocal_with)
+    text = _record_texts.get(key)
+    if text is None:
+        if len(_record_texts) > 200_000:  # bounded: edits leave stale entries behind
+            _record_texts.clear()
+        record = json.dumps(_kudos_record(kudos, config), ensure_ascii=False, indent=1, allow_nan=False)
+        text = _record_texts[key] = record.replace("\n", "\n  ")  # JSON strings never hold a raw newline
+    return text
+
+
 def kudos_api(config: Config, wall: Wall) -> bytes:
-    """The whole wall as one JSON document; its shape is kudoswall/schema/api.schema.json."""
-    document = {
+    """The whole wall as one JSON document; its shape is kudoswall/schema/api.schema.json.
+
+    Byte for byte `json.dumps` of the whole document with indent=1, assembled from the head
+    (up to "people"), the cached kudos records, and the tail ("skills").
+    """
+    head = {
         "version": API_VERSION,
         "generator": f"kudoswall {__version__}",
         "site": {"title": config.title, "description": config.description, "url": config.base_url,
                  "language": config.language},
         "people": [_person_record(p, wall, config) for p in wall.people.values()],
-        "kudos": [_kudos_record(k, config) for k in wall.kudos],
+    }
+    tail = {
         "skills": [
             {"slug": slug, "name": skill.name, "page": config.absolute_url(skill_path(slug)),
              "kudos": len(wall.skill_kudos.get(slug, []))}
             for slug, skill in wall.skills.items()
         ],
     }
-    return _json_bytes(document)
+    config_digest = config.digest()
+    records = [_kudos_record_text(k, config, config_digest) for k in wall.kudos]
+    kudos_list = "[\n  " + ",\n  ".join(records) + "\n ]" if records else "[]"
+    head_text = json.dumps(head, ensure_ascii=False, indent=1, allow_nan=False)  # '{\n ... \n}'
+    tail_text = json.dumps(tail, ensure_ascii=False, indent=1, allow_nan=False)
+    text = f'{head_text[:-2]},\n "kudos": {kudos_list},\n{tail_text[2:]}\n'
+    return text.encode("utf-8")
 
 
 def sitemap(config: Config, url_paths: list[str]) -> bytes:

@@ -192,6 +192,26 @@ def test_kudos_api_keeps_non_ascii_text_readable_and_valid() -> None:
     assert ines["links"]["github"] == "https://github.com/ines-example"
 
 
+def test_kudos_api_is_formatted_as_one_dump_of_the_document_even_from_cached_records() -> None:
+    """kudos.json is assembled from per-kudos fragments; its bytes must equal one plain json.dumps."""
+    config, shared = small_wall()
+    wall = dataclasses.replace(shared, kudos=list(shared.kudos))
+
+    def plain(data: bytes) -> bytes:
+        return (json.dumps(json.loads(data), ensure_ascii=False, indent=1) + "\n").encode()
+
+    first = kudos_api(config, wall)
+    assert first == plain(first) and len(json.loads(first)["kudos"]) == len(wall.kudos) > 1
+    edited = wall.kudos[0]
+    wall.kudos[0] = dataclasses.replace(edited, digest="0" * 64, body_html="<p>changed\nline</p>")
+    again = kudos_api(config, wall)
+    assert again == plain(again)
+    assert json.loads(again)["kudos"][0]["html"] == "<p>changed\nline</p>"
+    assert json.loads(again)["kudos"][1:] == json.loads(first)["kudos"][1:]
+    empty = kudos_api(config, dataclasses.replace(wall, people={}, kudos=[], skills={}))
+    assert empty.endswith(b'"kudos": [],\n "skills": []\n}\n')
+
+
 def test_the_api_schema_requires_every_field_it_documents() -> None:
     """kudos_api always writes every field (null when empty), so consumers may rely on each one."""
     schema = api_schema()
