@@ -22,8 +22,9 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from kudoswall.build import build_site
+from kudoswall.build import build_site, load_wall
 from kudoswall.config import load_config
+from kudoswall.credentials import credential_units
 from kudoswall.errors import ContentError, format_problem
 
 BASE = "https://kudos.example.org/"
@@ -198,3 +199,40 @@ def test_a_key_inside_a_published_folder_is_refused(tmp_path: Path, private_key:
     assert config_error(wall) == (
         f"kudoswall.yaml:{key_line(wall)}:17: credential_key {key_path} is inside {folder}/, which is published "
         f"or read as content; a private key must never be on the site ({HINT})")
+
+
+def test_a_new_key_changes_every_signed_unit_and_rebuilds_them(tmp_path: Path,
+                                                                 private_key: Ed25519PrivateKey) -> None:
+    wall = signed_wall(tmp_path, pem_of(private_key))
+
+    def signed_prints() -> dict[str, str]:
+        config = load_config(wall)
+        return {unit.path: unit.fingerprint for unit in credential_units(load_wall(config).wall, config)
+                if unit.path.endswith(".jwt") or unit.path.startswith(".well-known/")}
+
+    output = build(wall)
+    before, old_jwks = signed_prints(), (output / ".well-known/jwks.json").read_bytes()
+    (wall / "secrets/credential-key.pem").write_bytes(pem_of(Ed25519PrivateKey.generate()))
+    after = signed_prints()
+    assert sorted(before) == sorted(after) and len(before) == len(KUDOS) + 2
+    assert all(before[path] != after[path] for path in before)  # the public key is part of every fingerprint
+    build(wall)
+    jwks = json.loads((output / ".well-known/jwks.json").read_bytes())
+    assert jwks != json.loads(old_jwks)
+    for path in output.glob("k/*/credential.jwt"):
+        verify(path.read_text("ascii").strip(), jwks)
+
+
+def test_an_edited_kudos_changes_its_token_fingerprint_only(tmp_path: Path, private_key: Ed25519PrivateKey) -> None:
+    wall = signed_wall(tmp_path, pem_of(private_key))
+
+    def jwt_prints() -> dict[str, str]:
+        config = load_config(wall)
+        return {unit.path: unit.fingerprint for unit in credential_units(load_wall(config).wall, config)
+                if unit.path.endswith(".jwt")}
+
+    before = jwt_prints()
+    (wall / "content/kudos/2024-05-01-ada-on-grace.md").write_text(kudos_md("Grace kept the books safe."))
+    after = jwt_prints()
+    changed = sorted(path for path in before if before[path] != after[path])
+    assert changed == ["k/2024-05-01-ada-on-grace/credential.jwt"]
