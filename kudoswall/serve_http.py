@@ -38,6 +38,7 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".xml": "application/xml; charset=utf-8",
     ".json": "application/json",
+    ".jwt": "application/jwt",
     ".webmanifest": "application/manifest+json",
     ".txt": "text/plain; charset=utf-8",
     ".png": "image/png",
