@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,14 +25,18 @@ def fingerprint(*parts: str | Iterable[str]) -> str:
     Lists are joined before hashing: one hash update per part, not per item (planning a
     10,000-kudos wall fingerprints lists of 10,000s of digests).
     """
-    pieces: list[str] = []
-    for part in parts:
-        if isinstance(part, str):
-            pieces.append(part)
-        else:
-            items = part if isinstance(part, list) else list(part)
-            if items:
-                pieces.append("\x1f".join(items))
-                pieces.append("\x1f")
-        pieces.append("\x00")
-    return hashlib.sha256("".join(pieces).encode()).hexdigest()[:32]
+    try:
+        text = "\x00".join(cast(tuple[str, ...], parts)) + "\x00" if parts else ""  # common: all strings
+    except TypeError:  # a list part
+        pieces: list[str] = []
+        for part in parts:
+            if isinstance(part, str):
+                pieces.append(part)
+            else:
+                items = part if isinstance(part, list) else list(part)
+                if items:
+                    pieces.append("\x1f".join(items))
+                    pieces.append("\x1f")
+            pieces.append("\x00")
+        text = "".join(pieces)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
