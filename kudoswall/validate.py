@@ -93,6 +93,7 @@ def _unreadable_people(log: ProblemLog) -> set[str]:
 def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: ProblemLog) -> None:
     by_id: dict[str, Kudos] = {}
     unreadable = _unreadable_people(log)
+    listed_skills: dict[str, set[str]] = {}
     for kudos in kudos_list:
         first = by_id.get(kudos.id)
         if first is not None:
@@ -114,7 +115,9 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
                         "name kudos files <YYYY-MM-DD>-<slug>.md with the same date")
         recipient = people.get(kudos.to_handle)
         if recipient is not None:
-            listed = {skill.slug for skill in recipient.skills}
+            listed = listed_skills.get(recipient.handle)
+            if listed is None:  # once per person, not per kudos
+                listed = listed_skills[recipient.handle] = {skill.slug for skill in recipient.skills}
             for skill in kudos.skills:
                 if skill.slug not in listed:
                     log.warning(kudos.pos("skills"),
