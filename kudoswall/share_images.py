@@ -93,8 +93,9 @@ def share_image_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
     people = wall.people
     # what else the pixels depend on: the config (title, excerpt length), the fonts and Pillow itself
     environment = [DESIGN_VERSION, config.digest(), str(font_file()), str(font_file(True)), PIL.__version__]
+    environment_part = "\x1f".join(environment) + "\x1f"  # how fingerprint() encodes a list part, joined once
     for kudos in wall.kudos:
         writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
         yield OutputUnit(share_image_path(kudos.id),
-                         fingerprint("share-image", environment, kudos.digest, writer.name, recipient.name),
+                         fingerprint("share-image", environment_part, kudos.digest, writer.name, recipient.name),
                          partial(share_image, kudos, writer, recipient, config.title))
