@@ -242,14 +242,15 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None) -
         keys = kudos_keys(wall)
 
     def digests(kudos_list: list[Kudos]) -> list[str]:
-        return [keys[k.id] for k in kudos_list]
+        """What a feed entry shows: the kudos and both people (not history: feeds do not show it)."""
+        return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest for k in kudos_list]
 
     latest_digests = digests(latest)
     yield OutputUnit("feed.xml", fingerprint("atom", config_digest, latest_digests),
                      lambda: atom_feed(config, people, latest, "feed.xml", config.title, ""))
     yield OutputUnit("feed.json", fingerprint("jsonfeed", config_digest, latest_digests),
                      lambda: json_feed(config, people, latest))
-    all_digests = [*(p.digest for p in people.values()), *digests(wall.kudos)]
+    all_digests = [*(p.digest for p in people.values()), *(keys[k.id] for k in wall.kudos)]  # history too
     yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall))
     for person in people.values():
         received = wall.received.get(person.handle, [])[: config.feed_limit]
