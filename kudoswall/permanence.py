@@ -196,7 +196,13 @@ class Permanence:
         template = theme.template_digest("redirect.html")
         for redirect in self.redirects:
             units.append(self._redirect_unit(theme, redirect, fingerprint(template, config_digest, redirect.target)))
-        lines = [f"{self.config.base_path}{r.source} {self.config.base_path}{r.target} 301" for r in self.redirects]
+        base = self.config.base_path
+        lines = []
+        for r in self.redirects:
+            lines.append(f"{base}{r.source} {base}{r.target} 301")
+            if r.source.startswith("people/") and r.source.endswith("/") and r.target.startswith("people/"):
+                # a renamed person's feed, badges and embeds moved too (Netlify/Cloudflare splat rule)
+                lines.append(f"{base}{r.source}* {base}{r.target}:splat 301")
         text = "".join(line + "\n" for line in lines).encode()
         units.append(OutputUnit("_redirects", fingerprint("_redirects", text.decode()), lambda: text))
         return units

@@ -81,6 +81,10 @@ def test_person_alias_and_removal_keep_every_link(tmp_path: Path) -> None:
     assert build(root) == 0
     redirect = parse(root / "site/people/grace/index.html")
     assert redirect.find(".//h:meta[@http-equiv='refresh']", NS) is not None
+    assert (root / "site/_redirects").read_text().splitlines() == [
+        "/people/grace/ /people/grace-l/ 301",
+        "/people/grace/* /people/grace-l/:splat 301",  # the old feed, badges and embeds follow
+    ]
     tombstone = (root / "site/people/lin/index.html").read_text()
     assert "Removed at the person" in tombstone and "Lin Hao" not in tombstone and 'content="noindex"' in tombstone
     kudos_tombstone = (root / "site/k/2024-06-01-ada-on-lin/index.html").read_text()
