@@ -34,6 +34,7 @@ class SourceFile:
 
     rel_path: str
     data: bytes
+    size: int = -1  # the size on disk when `data` stopped at the size limit (huge files are not read whole)
 
     @property
     def digest(self) -> str:
@@ -108,7 +109,10 @@ def relative_path(path: Path, root: Path) -> str:
 
 
 def read_source(config: Config, path: Path) -> SourceFile:
-    return SourceFile(relative_path(path, config.root), path.read_bytes())
+    with path.open("rb") as handle:
+        data = handle.read(config.max_file_size + 1)
+        size = os.fstat(handle.fileno()).st_size if len(data) > config.max_file_size else -1
+    return SourceFile(relative_path(path, config.root), data, size)
 
 
 def _text_fields(document: YamlDocument, names: tuple[str, ...], problems: list[Problem], strict: bool) -> None:
@@ -136,7 +140,7 @@ def parse_person(source: SourceFile, config: Config) -> ParseResult:
     path = source.rel_path
     handle = Path(path).stem
     try:
-        text = decode_source(path, source.data, config.max_file_size)
+        text = decode_source(path, source.data, config.max_file_size, source.size)
         document = parse_yaml(path, text)
     except SourceError as exc:
         return ParseResult(problems=tuple(exc.problems))
@@ -189,7 +193,7 @@ def _identities(values: dict[str, Any] | None) -> Identities | None:
 def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
     path = source.rel_path
     try:
-        text = decode_source(path, source.data, config.max_file_size)
+        text = decode_source(path, source.data, config.max_file_size, source.size)
         if path.endswith(".md"):
             front, body, body_line = split_front_matter(path, text)
             document = parse_yaml(path, front, first_line=2)

@@ -83,14 +83,18 @@ _UTF16_32_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32
                   (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
-def decode_source(path: str, data: bytes, max_size: int) -> str:
-    """UTF-8 text with a tolerated BOM and normalised line endings, or a clear error."""
-    if len(data) > max_size:
+def decode_source(path: str, data: bytes, max_size: int, size: int = -1) -> str:
+    """UTF-8 text with a tolerated BOM and normalised line endings, or a clear error.
+
+    `size` is the file's size when `data` holds only its first bytes (it was over the limit).
+    """
+    size = len(data) if size < 0 else size
+    if size > max_size:
         raise SourceError(
             [
                 Problem(
                     SourcePos(path),
-                    f"file is too large ({len(data):,} bytes; the limit is {max_size:,})",
+                    f"file is too large ({size:,} bytes; the limit is {max_size:,})",
                     "shorten it, or raise max_file_size in kudoswall.yaml",
                 )
             ]

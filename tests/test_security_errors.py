@@ -15,7 +15,7 @@ from kudoswall import __version__, cli
 from kudoswall.build import load_wall
 from kudoswall.config import load_config
 from kudoswall.errors import ContentError, format_problem
-from kudoswall.load import SourceFile, parse_kudos, parse_person
+from kudoswall.load import SourceFile, parse_kudos, parse_person, read_source
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -36,6 +36,21 @@ def test_a_file_over_the_size_limit_is_an_error_that_names_the_limit(tmp_path: P
         f"content/kudos/2024-05-01-x.md: file is too large ({len(data):,} bytes; the limit is 65,536) "
         "(shorten it, or raise max_file_size in kudoswall.yaml)"
     ]
+
+
+def test_a_huge_file_is_not_read_whole_and_its_real_size_is_reported(tmp_path: Path) -> None:
+    root = make_wall(tmp_path)
+    huge = root / "content/kudos/2024-05-02-huge.md"
+    with huge.open("wb") as handle:  # sparse: 1 GiB on paper, nothing on disk
+        handle.truncate(1 << 30)
+    config = load_config(root)
+    source = read_source(config, huge)
+    assert len(source.data) == config.max_file_size + 1
+    [problem] = parse_kudos(source, config).problems
+    assert format_problem(problem) == (
+        "content/kudos/2024-05-02-huge.md: file is too large (1,073,741,824 bytes; the limit is 65,536) "
+        "(shorten it, or raise max_file_size in kudoswall.yaml)"
+    )
 
 
 def test_the_file_size_limit_is_configurable(tmp_path: Path) -> None:
