@@ -9,9 +9,14 @@ the work runs in this process and gives the same results in the same order.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -26,6 +31,16 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """A worker whose build was killed (kill -9) stops at once instead of finishing its chunk."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _run(bounds: tuple[int, int]) -> Any:
@@ -58,7 +73,8 @@ def run_chunked(task: Callable[[int, int], Result], count: int, jobs: int,
     _task = task
     gc.freeze()  # keeps inherited objects' pages shared instead of copied by the collector
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        initializer = _die_with_parent if sys.platform == "linux" else None
+        with multiprocessing.get_context("fork").Pool(workers, initializer=initializer) as pool:
             for (start, end), result in zip(ranges, pool.imap(_run, ranges), strict=True):
                 yield result
                 if progress is not None:

@@ -159,6 +159,18 @@ def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes], 
     return False
 
 
+def wait_for_group_to_end(group: int, limit_s: float = 20.0) -> bool:
+    """True once no process is left in the process group (workers die with their build)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 @pytest.mark.slow
 def test_a_build_killed_mid_write_leaves_the_previous_site_byte_identical(tmp_path: Path) -> None:
     root = big_wall(tmp_path / "wall", 3000)
@@ -189,8 +201,9 @@ def test_a_build_killed_mid_write_leaves_the_previous_site_byte_identical(tmp_pa
         assert process.returncode == -signal.SIGKILL
         assert files_written_since(staging, started_ns) >= 200  # it really was writing
         assert manifest(site) == before
-        with SiteWriter(site):  # the lock died with the build, even if orphaned workers linger
+        with SiteWriter(site):  # the lock died with the build
             pass
+        assert wait_for_group_to_end(process.pid), "the build's workers outlived it"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
