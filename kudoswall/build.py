@@ -10,7 +10,7 @@ from typing import Any
 
 from .cache import cache_dir
 from .config import Config
-from .errors import ContentError, Problem, ProblemLog, sorted_problems
+from .errors import ContentError, Problem, ProblemLog, UsageError, sorted_problems
 from .feeds import feed_units
 from .incremental import write_site
 from .load import SourceFile, list_source_files
@@ -21,6 +21,7 @@ from .permanence import plan_permanence
 from .progress import Progress, summary_line
 from .search import index_site
 from .share_images import share_image_units
+from .signing import key_file
 from .theme import Theme, resolve_theme_dir
 from .units import OutputUnit, fingerprint
 from .validate import assemble_wall, validate_kudos, validate_people
@@ -146,6 +147,9 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
     progress = progress or Progress()
     theme_dir = resolve_theme_dir(config)
     check_output_path(output, config.root, protected_paths(config, theme_dir))
+    if config.credential_key is not None and key_file(config).resolve().is_relative_to(output.resolve()):
+        raise UsageError(f"refusing to build into {output}: the credential signing key {config.credential_key} is "
+                         "inside it and would be published; keep the key outside the output folder")
     store = cache_dir(config.root) if use_cache else None
     progress.start("Reading", 0)
     loaded = load_wall(config, strict, jobs=jobs, store=store)

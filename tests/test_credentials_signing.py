@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
 from kudoswall.build import build_site, load_wall
 from kudoswall.config import load_config
 from kudoswall.credentials import credential_units
-from kudoswall.errors import ContentError, format_problem
+from kudoswall.errors import ContentError, UsageError, format_problem
 
 BASE = "https://kudos.example.org/"
 KUDOS = {
@@ -236,3 +237,17 @@ def test_an_edited_kudos_changes_its_token_fingerprint_only(tmp_path: Path, priv
     after = jwt_prints()
     changed = sorted(path for path in before if before[path] != after[path])
     assert changed == ["k/2024-05-01-ada-on-grace/credential.jwt"]
+
+
+def test_an_output_folder_given_on_the_command_line_that_holds_the_key_is_refused(
+        tmp_path: Path, private_key: Ed25519PrivateKey) -> None:
+    """The settings check knows output_dir; a build into another, earlier output holding the key is refused too."""
+    wall = signed_wall(tmp_path / "wall", pem_of(private_key), key_path="public/credential-key.pem")
+    config = load_config(wall)
+    key = wall / "public" / "credential-key.pem"
+    key.rename(tmp_path / "key.pem")
+    build_site(replace(config, credential_key=None), wall / "public")  # an earlier kudoswall output
+    (tmp_path / "key.pem").rename(key)
+    with pytest.raises(UsageError, match=r"credential signing key public/credential-key\.pem is inside it"):
+        build_site(config, wall / "public")
+    assert (wall / "public" / "credential-key.pem").read_bytes() == pem_of(private_key)
