@@ -15,8 +15,8 @@ from pathlib import Path
 from .config import Config
 from .errors import UsageError
 
-INDEXED_PAGES = "{k,people,skills}/*/index.html"
-_INDEXED_GLOBS = ("k/*/index.html", "people/*/index.html", "skills/*/index.html")  # INDEXED_PAGES, for pathlib
+INDEXED_FOLDERS = ("k", "people", "skills")  # kudos, person and skill pages: what a search finds
+INDEXED_PAGES = "{" + ",".join(INDEXED_FOLDERS) + "}/*/index.html"  # Pagefind's glob
 BUNDLE_DIR = "pagefind"
 SUMMARIES = "article.card, .backing"  # kudos cards (partials/card.html) and skill pages' quotes
 
@@ -33,12 +33,13 @@ def index_site(staging_dir: Path, config: Config) -> None:
     """Write the search bundle into `staging_dir`/pagefind/, replacing any earlier one."""
     if not config.search:
         return
+    executable = pagefind_executable()  # a missing pagefind-bin is reported even before there is text to index
     bundle = staging_dir / BUNDLE_DIR
     if bundle.is_dir() and not bundle.is_symlink():
         shutil.rmtree(bundle)  # chunk names are content hashes: an old bundle's files would pile up
-    if not any(staging_dir.glob(pattern) for pattern in _INDEXED_GLOBS):
+    if not any(any(staging_dir.glob(f"{folder}/*/index.html")) for folder in INDEXED_FOLDERS):
         return  # an empty wall: nothing to index, and Pagefind refuses to write an empty index
-    command = [str(pagefind_executable()), "--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
+    command = [str(executable), "--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
                "--glob", INDEXED_PAGES, "--root-selector", "main",
                "--exclude-selectors", SUMMARIES, "--force-language", config.language.split("-")[0],
                "--silent"]
