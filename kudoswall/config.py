@@ -67,10 +67,14 @@ class Config:
         return self.base_url + path.lstrip("/")
 
     def digest(self) -> str:
-        """Changes whenever an option that can affect output changes."""
-        options = asdict(self)
-        options["root"] = ""
-        return hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        """Changes whenever an option that can affect output changes (computed once: planning asks often)."""
+        known: str | None = self.__dict__.get("_digest")
+        if known is None:
+            options = asdict(self)
+            options["root"] = ""
+            known = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode()).hexdigest()[:16]
+            object.__setattr__(self, "_digest", known)  # frozen: the options cannot change after this
+        return known
 
 
 def _field_limits(document: YamlDocument, limits: dict[str, int]) -> FieldLimits:
