@@ -74,6 +74,7 @@ def main() -> int:
               f"{len(builder.snapshot.files):,} files, {time.perf_counter() - started:.1f} s")
         kudos_files = sorted((root / "content" / "kudos").iterdir())
         rows = []
+        replanned = 0
         for number in range(args.edits + 1):
             source = kudos_files[(number * 997) % len(kudos_files)]
             rel = source.relative_to(root).as_posix()
@@ -87,6 +88,7 @@ def main() -> int:
             result = builder.rebuild(frozenset({"content"}), [rel])
             rebuild_ms = ((time.perf_counter() - started_wall) * 1000, (time.process_time() - started_cpu) * 1000)
             assert not result.errors, result.errors
+            replanned += result.replanned
             snapshot = builder.snapshot
             page = output_file(kudos_path(source.stem))
             assert page in result.changed
@@ -102,7 +104,8 @@ def main() -> int:
     def median(index: int, part: int) -> float:
         return statistics.median(float(row[index][part]) for row in rows)  # type: ignore[index]
 
-    print(f"median of {len(rows)} edits of one kudos (wall-clock ms / CPU ms):")
+    print(f"median of {len(rows)} edits of one kudos (wall-clock ms / CPU ms); {replanned} of {len(rows) + 1} "
+          "took the in-place path (replan.py):")
     print(f"  rebuild (load + plan + swap; pages reload after this): {median(0, 0):7.1f} / {median(0, 1):7.1f}")
     print(f"  render the edited kudos page:                          {median(1, 0):7.1f} / {median(1, 1):7.1f}")
     print(f"  render every changed file ({statistics.median(r[3] for r in rows):.0f} files):"

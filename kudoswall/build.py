@@ -15,9 +15,9 @@ from .feeds import feed_units
 from .incremental import write_site
 from .load import SourceFile, list_source_files
 from .models import Kudos, Person, Wall
-from .pages import PagePlanner, kudos_keys
+from .pages import Focus, PagePlanner, kudos_keys
 from .parsecache import ParseCache
-from .permanence import plan_permanence
+from .permanence import Permanence, plan_permanence
 from .progress import Progress, summary_line
 from .search import index_site
 from .share_images import share_image_units
@@ -95,18 +95,45 @@ def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
     return units
 
 
-def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None
-                 ) -> list[OutputUnit]:
-    extra_context = {**visual_context(wall, config), **(extra_context or {})}
+@dataclass
+class Plan:
+    """Every output unit of a wall, with what serve needs to re-plan an edit (replan.py)."""
+
+    wall: Wall
+    permanence: Permanence
+    keys: dict[str, str]  # pages.kudos_keys of the wall
+    units: list[OutputUnit]
+    index: dict[str, int] = field(default_factory=dict, repr=False)  # see unit_index
+
+    def unit_index(self) -> dict[str, int]:
+        """Where each path's unit is in `units`, built on first use (only replan.py asks)."""
+        if not self.index:
+            self.index.update((unit.path, number) for number, unit in enumerate(self.units))
+        return self.index
+
+
+def plan_site(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None) -> Plan:
     permanence = plan_permanence(wall, config)  # kudoswall.lock, history, verification; raises if a URL breaks
     keys = kudos_keys(wall)  # after plan_permanence, which sets what permanence_key reads
-    units = list(PagePlanner(wall, config, theme, extra_context, keys).units())
-    units += permanence.units(theme)
-    units += VisualPlanner(wall, config, theme, extra_context, keys).units()
-    units += share_image_units(wall, config)
-    units += feed_units(config, wall, keys)
-    units += asset_units(wall, config, theme)
+    return Plan(wall, permanence, keys, plan_units(wall, config, theme, keys, extra_context) + permanence.units(theme))
+
+
+def plan_units(wall: Wall, config: Config, theme: Theme, keys: dict[str, str],
+               extra_context: dict[str, Any] | None = None, focus: Focus | None = None) -> list[OutputUnit]:
+    """The units of every planner; with a `focus`, only those an in-place edit can change (replan.py)."""
+    extra_context = {**visual_context(wall, config), **(extra_context or {})}
+    units = list(PagePlanner(wall, config, theme, extra_context, keys, focus).units())
+    units += VisualPlanner(wall, config, theme, extra_context, keys, focus).units()
+    units += share_image_units(wall, config, focus)
+    units += feed_units(config, wall, keys, focus)
+    if focus is None:
+        units += asset_units(wall, config, theme)
     return units
+
+
+def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None
+                 ) -> list[OutputUnit]:
+    return plan_site(wall, config, theme, extra_context).units
 
 
 @dataclass

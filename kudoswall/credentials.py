@@ -21,6 +21,7 @@ from .models import RELATIONSHIPS, Kudos, Person, Wall
 from .units import OutputUnit, fingerprint
 
 if TYPE_CHECKING:
+    from .pages import Focus
     from .signing import SigningKey
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -75,11 +76,14 @@ def credential_bytes(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
-def credential_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
+def credential_units(wall: Wall, config: Config, focus: Focus | None = None) -> Iterator[OutputUnit]:
+    """One credential per shown kudos; with a `focus`, only the edited kudos' (the key is unchanged)."""
     config_digest = config.digest()
     key = _signing_key(config)
     people = wall.people
     for kudos in wall.kudos:
+        if focus is not None and kudos.id not in focus.ids:
+            continue
         writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
 
         def render(kudos: Kudos = kudos, writer: Person = writer, recipient: Person = recipient) -> bytes:
@@ -90,7 +94,7 @@ def credential_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
                          render)
         if key is not None:
             yield _jwt_unit(kudos, writer, recipient, config, key)
-    if key is not None:
+    if key is not None and focus is None:
         yield from _key_units(config, key)
 
 

@@ -17,7 +17,7 @@ from . import __version__
 from .config import Config
 from .links import kudos_path, person_path, skill_path, wall_page_path
 from .models import Kudos, Person, Wall
-from .pages import kudos_keys
+from .pages import Focus, in_focus, kudos_keys
 from .units import OutputUnit, fingerprint
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -233,8 +233,10 @@ def robots(config: Config) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {config.absolute_url('sitemap.xml')}\n".encode()
 
 
-def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None) -> Iterator[OutputUnit]:
-    """`keys` are pages.kudos_keys of the wall (computed here when not given)."""
+def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
+               focus: Focus | None = None) -> Iterator[OutputUnit]:
+    """`keys` are pages.kudos_keys of the wall (computed here when not given); with a `focus`, only
+    the feeds that show an edited kudos (the sitemap lists addresses, which a focus leaves alone)."""
     people = wall.people
     config_digest = config.digest()
     latest = wall.kudos[: config.feed_limit]
@@ -245,15 +247,18 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None) -
         """What a feed entry shows: the kudos and both people (not history: feeds do not show it)."""
         return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest for k in kudos_list]
 
-    latest_digests = digests(latest)
-    yield OutputUnit("feed.xml", fingerprint("atom", config_digest, latest_digests),
-                     lambda: atom_feed(config, people, latest, "feed.xml", config.title, ""))
-    yield OutputUnit("feed.json", fingerprint("jsonfeed", config_digest, latest_digests),
-                     lambda: json_feed(config, people, latest))
+    if in_focus(focus, latest):
+        latest_digests = digests(latest)
+        yield OutputUnit("feed.xml", fingerprint("atom", config_digest, latest_digests),
+                         lambda: atom_feed(config, people, latest, "feed.xml", config.title, ""))
+        yield OutputUnit("feed.json", fingerprint("jsonfeed", config_digest, latest_digests),
+                         lambda: json_feed(config, people, latest))
     all_digests = [*(p.digest for p in people.values()), *(keys[k.id] for k in wall.kudos)]  # history too
     yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall))
     for person in people.values():
         received = wall.received.get(person.handle, [])[: config.feed_limit]
+        if focus is not None and (person.handle not in focus.people or not focus.shows(received)):
+            continue
         path = person_path(person.handle)
 
         def render(person: Person = person, received: list[Kudos] = received, path: str = path) -> bytes:
@@ -261,6 +266,8 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None) -
 
         yield OutputUnit(path + "feed.xml", fingerprint("atom", config_digest, person.digest, digests(received)),
                          render)
+    if focus is not None:
+        return
     pages = max(1, -(-len(wall.kudos) // config.per_page))
     url_paths = [wall_page_path(n) for n in range(1, pages + 1)]
     url_paths += [kudos_path(k.id) for k in wall.kudos]

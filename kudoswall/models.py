@@ -157,6 +157,16 @@ class Kudos:
         history = self.history.key() if self.history else ""
         return f"{history}|{self.verified}|{self.reciprocal_with}"
 
+    @property
+    def placement(self) -> tuple[object, ...]:
+        """Every field that decides where else the kudos shows (lists, order, links, redirects, graph).
+
+        An edit that keeps this equal changes only the kudos' own digest, so `serve` re-plans only
+        the pages that show the kudos (replan.py); anything else is planned from scratch.
+        """
+        return (self.id, self.source, self.from_handle, self.to_handle, self.date, self.relationship, self.skills,
+                self.status, self.aliases, self.consent_by, self.consent_date)
+
     def pos(self, field_name: str) -> SourcePos:
         return self.positions.get(field_name) or self.positions.get("", SourcePos(self.source))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -46,12 +46,43 @@ def kudos_keys(wall: Wall) -> dict[str, str]:
             for kudos in wall.kudos}
 
 
+@dataclass(frozen=True)
+class Focus:
+    """Kudos edited in place (their `placement` unchanged), so only units showing them can change.
+
+    A planner given a focus plans just the units whose fingerprint takes in one of these kudos'
+    key or digest; every other unit keeps its earlier fingerprint (replan.py, tested against a
+    full plan).
+    """
+
+    ids: frozenset[str]
+    people: frozenset[str]
+    skills: frozenset[str]
+
+    @classmethod
+    def of(cls, kudos_list: Iterable[Kudos]) -> Focus:
+        kudos_list = list(kudos_list)
+        return cls(frozenset(k.id for k in kudos_list),
+                   frozenset(h for k in kudos_list for h in (k.from_handle, k.to_handle)),
+                   frozenset(s.slug for k in kudos_list for s in k.skills))
+
+    def shows(self, kudos_list: Iterable[Kudos]) -> bool:
+        ids = self.ids
+        return any(kudos.id in ids for kudos in kudos_list)
+
+
+def in_focus(focus: Focus | None, kudos_list: Iterable[Kudos]) -> bool:
+    """True when a unit listing `kudos_list` must be planned: always without a focus."""
+    return focus is None or focus.shows(kudos_list)
+
+
 class PagePlanner:
-    """Lists every HTML page of a wall with what it depends on."""
+    """Lists every HTML page of a wall with what it depends on (with a `focus`, only pages showing it)."""
 
     def __init__(self, wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None,
-                 keys: dict[str, str] | None = None) -> None:
+                 keys: dict[str, str] | None = None, focus: Focus | None = None) -> None:
         self.wall = wall
+        self.focus = focus
         self.config = config
         self.theme = theme
         self.config_digest = config.digest()
@@ -104,7 +135,8 @@ class PagePlanner:
         yield from self.kudos_pages()
         yield from self.people_pages()
         yield from self.skill_pages()
-        yield self._unit("404.html", "404.html", [str(len(self.wall.kudos))], {}, absolute_links=True)
+        if self.focus is None:
+            yield self._unit("404.html", "404.html", [str(len(self.wall.kudos))], {}, absolute_links=True)
 
     def wall_pages(self) -> Iterator[OutputUnit]:
         per_page = self.config.per_page
@@ -113,21 +145,28 @@ class PagePlanner:
         counts = f"{len(kudos)}/{len(self.wall.people)}/{len(self.wall.skills)}"
         for number in range(1, total + 1):
             chunk = kudos[(number - 1) * per_page : number * per_page]
+            if not in_focus(self.focus, chunk):
+                continue
             context = {"kudos_list": chunk, "page_number": number, "page_count": total}
             yield self._unit(wall_page_path(number), "index.html", [str(total), counts, *self._kudos_digests(chunk)],
                              context)
 
     def kudos_pages(self) -> Iterator[OutputUnit]:
         people = self.wall.people
+        focus = self.focus
         for kudos in self.wall.kudos:
+            if focus is not None and kudos.to_handle not in focus.people:
+                continue  # neither this kudos nor the ones it lists were edited
+            # kudos.html lists up to three more kudos for the same recipient
+            more = [other for other in self.wall.received.get(kudos.to_handle, [])[:4] if other is not kudos][:3]
+            if focus is not None and not focus.shows([kudos, *more]):
+                continue
             writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
             context = {
                 "kudos": kudos,
                 "writer": writer,
                 "recipient": recipient,
             }
-            # kudos.html lists up to three more kudos for the same recipient
-            more = [other for other in self.wall.received.get(kudos.to_handle, [])[:4] if other is not kudos][:3]
             yield self._unit(kudos_path(kudos.id), "kudos.html", self._kudos_digests([kudos, *more]),
                              context, late_context=partial(self._kudos_jsonld, kudos, writer, recipient))
 
@@ -139,8 +178,11 @@ class PagePlanner:
         directory = sorted(wall.people.values(), key=lambda p: (p.name.casefold(), p.handle))
         summary = [f"{p.handle}:{p.digest}:{len(wall.received.get(p.handle, []))}:{len(wall.given.get(p.handle, []))}"
                    for p in directory]
-        yield self._unit("people/", "people.html", summary, {"directory": directory})
+        if self.focus is None:
+            yield self._unit("people/", "people.html", summary, {"directory": directory})
         for person in directory:
+            if self.focus is not None and person.handle not in self.focus.people:
+                continue
             received = wall.received.get(person.handle, [])
             given = wall.given.get(person.handle, [])
             counts: dict[str, int] = {}
@@ -167,6 +209,8 @@ class PagePlanner:
             for listed_skill in person.skills:
                 listers.setdefault(listed_skill.slug, []).append(person)
         for slug, skill in wall.skills.items():
+            if self.focus is not None and slug not in self.focus.skills:
+                continue
             backing = wall.skill_kudos.get(slug, [])
             by_person: dict[str, list[Kudos]] = {}
             for kudos in backing:
@@ -180,6 +224,8 @@ class PagePlanner:
             context = {"skill": skill, "ranked": ranked, "listed_only": not_yet}
             depends = [skill.name, *self._kudos_digests(backing), *(p.handle + p.digest for p in listed_by)]
             yield self._unit(skill_path(slug), "skill.html", depends, context)
+        if self.focus is not None:
+            return  # the directory shows names and counts, which a focus leaves as they are
         entries = sorted(directory, key=lambda entry: (entry[0].name.casefold(), entry[0].slug))
         yield self._unit("skills/", "skills.html", [f"{s.slug}={s.name}:{n}:{k}" for s, n, k in entries],
                          {"skill_directory": entries})

@@ -10,6 +10,7 @@ neither YAML nor Markdown. Results depend only on a file's bytes and the configu
 from __future__ import annotations
 
 import hashlib
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,3 +114,27 @@ class ParseCache:
         for stale in set(self.entries) - live:
             del self.entries[stale]
         return done
+
+    def reparse_kudos(self, config: Config, rel_paths: list[str]) -> list[ParseResult] | None:
+        """Parse again kudos files this cache already holds, leaving every other entry as it is.
+
+        For serve, when the watcher reports edits of known files; None when a path is not a
+        kudos file of the last full `parse_all` (new, deleted, or not a kudos), which needs one.
+        """
+        if self.config_digest != config.digest():
+            return None
+        results = []
+        for rel in rel_paths:
+            cached = self.entries.get(rel)
+            path = config.root / rel
+            try:
+                info = path.lstat()
+            except OSError:
+                return None
+            if cached is None or cached[1].kudos is None or not stat.S_ISREG(info.st_mode):
+                return None
+            source = read_source(config, path)
+            results.append((rel, (info.st_size, info.st_mtime_ns), parse_source(source, True, config)))
+        for rel, key, result in results:
+            self.entries[rel] = (key, result)
+        return [result for _, _, result in results]

@@ -128,28 +128,33 @@ def cached_content_digest(kudos: Kudos, config_digest: str) -> str:
 def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> None:
     """Set history, verification and reciprocity on every shown kudos (recomputed on each run)."""
     locked = lock.by_key("kudos")
-    config_digest = config.digest()
     for kudos in (*wall.kudos, *wall.pending):
-        record = locked.get(kudos.id) or next((locked[a] for a in kudos.aliases if a in locked), None)
-        entry = git.files.get(kudos.source) if git is not None else None
-        digest = cached_content_digest(kudos, config_digest)
-        edited = record is not None and bool(record.digest) and record.digest != digest
-        url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
-            if config.repo_url else None
-        if entry is not None and entry.first and entry.last:
-            kudos.history = History(record.published if record else entry.first.date(), entry.last.date(),
-                                    entry.revisions, edited or (record is None and entry.revisions > 1), "git", url,
-                                    digest)
-        elif record is not None:
-            kudos.history = History(record.published, record.published, 1, edited, "lock", url, digest)
-        else:
-            kudos.history = History(kudos.date, kudos.date, 1, False, "front matter", url, digest)
-        writer = wall.people.get(kudos.from_handle)
-        if entry is None or writer is None:
-            kudos.verified = "unknown"
-        else:
-            kudos.verified = "verified" if authored_by(entry, writer) else "unverified"
+        annotate_kudos(kudos, wall, config, locked, git)
     mark_reciprocal(wall.kudos, config.reciprocal_days)
+
+
+def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, LockRecord],
+                   git: GitHistory | None) -> None:
+    """History and verification of one kudos (serve re-annotates only the kudos an edit touched)."""
+    record = locked.get(kudos.id) or next((locked[a] for a in kudos.aliases if a in locked), None)
+    entry = git.files.get(kudos.source) if git is not None else None
+    digest = cached_content_digest(kudos, config.digest())
+    edited = record is not None and bool(record.digest) and record.digest != digest
+    url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
+        if config.repo_url else None
+    if entry is not None and entry.first and entry.last:
+        kudos.history = History(record.published if record else entry.first.date(), entry.last.date(),
+                                entry.revisions, edited or (record is None and entry.revisions > 1), "git", url,
+                                digest)
+    elif record is not None:
+        kudos.history = History(record.published, record.published, 1, edited, "lock", url, digest)
+    else:
+        kudos.history = History(kudos.date, kudos.date, 1, False, "front matter", url, digest)
+    writer = wall.people.get(kudos.from_handle)
+    if entry is None or writer is None:
+        kudos.verified = "unknown"
+    else:
+        kudos.verified = "verified" if authored_by(entry, writer) else "unverified"
 
 
 def verification_problems(wall: Wall, config: Config, git: GitHistory | None) -> list[Problem]:

@@ -25,6 +25,7 @@ from .cache import cache_dir
 from .config import Config, load_config
 from .errors import ContentError, Problem, SourcePos, format_problem
 from .parallel import default_jobs
+from .replan import Replanned, replan_edits
 from .theme import Theme, packaged_themes_dir, resolve_theme_dir
 from .units import OutputUnit
 from .watch import ChangeKind, WatchLayout
@@ -97,6 +98,7 @@ class RebuildResult:
     changed: list[str]
     seconds: float
     kudos: int = 0
+    replanned: bool = False  # only the units an in-place edit can change were planned (replan.py)
 
 
 def exception_problem(exc: BaseException, root: Path, output_path: str = "") -> Problem:
@@ -147,6 +149,8 @@ class SiteBuilder:
         self.cache = pipeline.ParseCache()
         self.snapshot = Snapshot(root=self.root)
         self._stale: set[ChangeKind] = set(EVERYTHING)
+        self._plan: pipeline.Plan | None = None  # of the last successful rebuild, for in-place edits
+        self._warnings: list[Problem] = []
 
     def layout(self) -> WatchLayout:
         theme_dir = self.theme.directory if self.theme is not None else None
@@ -170,6 +174,15 @@ class SiteBuilder:
 
     def _rebuild(self, kinds: frozenset[ChangeKind], paths: Iterable[str]) -> RebuildResult:
         started = time.perf_counter()
+        paths = list(paths)
+        try:
+            quick = self._replan(kinds, paths)
+        except Exception:  # noqa: BLE001 - the full rebuild below reports what went wrong
+            quick = None
+        if quick is not None:
+            self._plan, self._warnings = quick.plan, quick.warnings
+            return self._finish(quick.plan, started, quick.units)
+        self._plan = None
         self._stale |= kinds  # a failed rebuild leaves them stale for the next one
         for path in paths:
             self.cache.entries.pop(path, None)
@@ -183,7 +196,7 @@ class SiteBuilder:
             else:  # the first load: all cores, and the parse cache `build` keeps on disk
                 loaded = pipeline.load_wall(self.config, strict=False, cache=self.cache, jobs=default_jobs(),
                                             store=cache_dir(self.config.root), drafts=self.drafts)
-            units = pipeline.plan_outputs(loaded.wall, self.config, self.theme)
+            plan = pipeline.plan_site(loaded.wall, self.config, self.theme)
         except ContentError as exc:
             errors = [problem for problem in exc.problems if problem.severity == "error"]
             warnings = [problem for problem in exc.problems if problem.severity != "error"]
@@ -193,14 +206,45 @@ class SiteBuilder:
                 exc = _named_syntax_error(self.theme) or exc
             return RebuildResult(None, [exception_problem(exc, self.root)], [], [], time.perf_counter() - started)
         self._stale.clear()
-        snapshot, changed = self._next_snapshot(units)
+        self._plan, self._warnings = plan, loaded.problems
+        return self._finish(plan, started)
+
+    def _replan(self, kinds: frozenset[ChangeKind], paths: list[str]) -> Replanned | None:
+        """The quick way for kudos files edited in place (replan.py); None when a full rebuild is due."""
+        if self._plan is None or self._stale or kinds != {"content"} or not paths or self.config is None \
+                or self.theme is None:
+            return None
+        edited = self.cache.reparse_kudos(self.config, paths)
+        if edited is None:
+            return None
+        return replan_edits(self._plan, edited, self.config, self.theme, self._warnings)
+
+    def _finish(self, plan: pipeline.Plan, started: float, replanned: list[OutputUnit] | None = None
+                ) -> RebuildResult:
+        """The next snapshot; after an in-place edit only the `replanned` units can differ from the last."""
+        if replanned is None:
+            snapshot, changed = self._next_snapshot(plan.units)
+        else:
+            snapshot, changed = self._patched_snapshot(replanned)
         self.snapshot = snapshot
-        return RebuildResult(snapshot, [], loaded.problems, changed, time.perf_counter() - started,
-                             kudos=len(loaded.wall.kudos))
+        return RebuildResult(snapshot, [], self._warnings, changed, time.perf_counter() - started,
+                             kudos=len(plan.wall.kudos), replanned=replanned is not None)
 
     def _next_snapshot(self, units: list[OutputUnit]) -> tuple[Snapshot, list[str]]:
         previous = self.snapshot.files
         files: dict[str, SiteFile] = {}
+        changed = self._take_changed(units, previous, files)
+        changed += [path for path in previous if path not in files]
+        return Snapshot(files, self.root), changed
+
+    def _patched_snapshot(self, units: list[OutputUnit]) -> tuple[Snapshot, list[str]]:
+        files = dict(self.snapshot.files)
+        return Snapshot(files, self.root), self._take_changed(units, self.snapshot.files, files)
+
+    @staticmethod
+    def _take_changed(units: list[OutputUnit], previous: Mapping[str, SiteFile], files: dict[str, SiteFile]
+                      ) -> list[str]:
+        """Put each unit in `files`, keeping the earlier file when its fingerprint is unchanged."""
         changed = []
         for unit in units:
             earlier = previous.get(unit.path)
@@ -209,8 +253,7 @@ class SiteBuilder:
             else:
                 files[unit.path] = SiteFile(unit.fingerprint, unit.render)
                 changed.append(unit.path)
-        changed += [path for path in previous if path not in files]
-        return Snapshot(files, self.root), changed
+        return changed
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Iterator
 from functools import cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import PIL
 from PIL import Image, ImageDraw, ImageFont
@@ -19,6 +20,9 @@ from .config import Config
 from .links import kudos_path
 from .models import Kudos, Person, Wall
 from .units import OutputUnit, fingerprint
+
+if TYPE_CHECKING:
+    from .pages import Focus
 
 WIDTH, HEIGHT = 1200, 630
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
@@ -87,7 +91,8 @@ def share_image(kudos: Kudos, writer: Person, recipient: Person, site_title: str
     return buffer.getvalue()
 
 
-def share_image_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
+def share_image_units(wall: Wall, config: Config, focus: Focus | None = None) -> Iterator[OutputUnit]:
+    """One PNG per shown kudos; with a `focus`, only the edited kudos'."""
     if not config.share_images:
         return
     people = wall.people
@@ -95,6 +100,8 @@ def share_image_units(wall: Wall, config: Config) -> Iterator[OutputUnit]:
     environment = [DESIGN_VERSION, config.digest(), str(font_file()), str(font_file(True)), PIL.__version__]
     environment_part = "\x1f".join(environment) + "\x1f"  # how fingerprint() encodes a list part, joined once
     for kudos in wall.kudos:
+        if focus is not None and kudos.id not in focus.ids:
+            continue
         writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
         yield OutputUnit(share_image_path(kudos.id),
                          fingerprint("share-image", environment_part, kudos.digest, writer.name, recipient.name),

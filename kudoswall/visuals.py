@@ -18,7 +18,7 @@ from .credentials import credential_path, credential_units
 from .graph import build_graph
 from .links import Links, person_path, skill_path
 from .models import Kudos, Person, Skill, Wall
-from .pages import PagePlanner
+from .pages import PagePlanner, in_focus
 from .units import OutputUnit
 
 EMBED_KUDOS = 3
@@ -63,11 +63,12 @@ class VisualPlanner(PagePlanner):
     """Graph, stats, search and embed pages, plus badges and credentials."""
 
     def units(self) -> Iterator[OutputUnit]:
-        yield from credential_units(self.wall, self.config)
-        yield from badge_units(self.wall)
+        yield from credential_units(self.wall, self.config, self.focus)
+        if self.focus is None:  # badges show counts and skill names, which a focus leaves as they are
+            yield from badge_units(self.wall)
         yield self.graph_page()
         yield self.stats_page()
-        if self.config.search:
+        if self.config.search and self.focus is None:
             yield self.search_page()
         yield from self.embed_pages()
 
@@ -98,6 +99,8 @@ class VisualPlanner(PagePlanner):
     def embed_pages(self) -> Iterator[OutputUnit]:
         for person in self.wall.people.values():
             latest = self.wall.received.get(person.handle, [])[:EMBED_KUDOS]
+            if not in_focus(self.focus, latest):
+                continue
             total = len(self.wall.received.get(person.handle, []))
             for variant in ("light", "dark"):
                 context = {"person": person, "latest": latest, "total": total, "variant": variant}
