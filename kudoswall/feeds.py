@@ -253,7 +253,8 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
                          lambda: atom_feed(config, people, latest, "feed.xml", config.title, ""))
         yield OutputUnit("feed.json", fingerprint("jsonfeed", config_digest, latest_digests),
                          lambda: json_feed(config, people, latest))
-    all_digests = [*(p.digest for p in people.values()), *(keys[k.id] for k in wall.kudos)]  # history too
+    all_digests = [*(p.digest for p in people.values()), *(keys[k.id] for k in wall.kudos),  # history too
+                   *(k.history.source if k.history else "" for k in wall.kudos)]  # which History.key leaves out
     yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall))
     for person in people.values():
         received = wall.received.get(person.handle, [])[: config.feed_limit]

@@ -87,8 +87,11 @@ class History:
     content_digest: str = ""  # "sha256:..." of the text and facts, as recorded in kudoswall.lock
 
     def key(self) -> str:
+        """What pages show of the history. Not `source`: a fresh wall's second build finds its kudos
+        in the lock the first one wrote, with the same dates, and pages need not change (kudos.json,
+        which names the source, adds it to its own fingerprint)."""
         return (f"{self.first_published}|{self.last_updated}|{self.revisions}|{self.edited}|{self.history_url}|"
-                f"{self.content_digest}|{self.source}")
+                f"{self.content_digest}")
 
 
 @positional_pickle

@@ -15,9 +15,10 @@ from typing import ClassVar
 import pytest
 
 from kudoswall import cache
-from kudoswall.build import build_site
+from kudoswall.build import build_site, load_wall, plan_outputs
 from kudoswall.cli import main
 from kudoswall.config import load_config
+from kudoswall.theme import Theme, resolve_theme_dir
 
 REPO = Path(__file__).resolve().parent.parent
 KUDOS = 200
@@ -213,3 +214,29 @@ def test_cli_prints_one_summary_line(wall: Path, tmp_path: Path, capsys: pytest.
 def test_cli_rejects_negative_jobs(wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--source", str(wall), "--jobs", "-1"]) == 2
     assert "--jobs" in capsys.readouterr().err
+
+
+
+def test_a_fresh_walls_second_build_rerenders_only_what_names_the_lock(tmp_path: Path) -> None:
+    """The first build writes kudoswall.lock; the second finds every kudos there with the dates its
+    page already shows, so only kudos.json (which names where history came from) is rendered again."""
+    wall = tmp_path / "wall"
+    shutil.copytree(REPO / "tests" / "fixtures" / "small-wall", wall)
+
+    def planned() -> dict[str, str]:
+        config = load_config(wall)
+        units = plan_outputs(load_wall(config).wall, config, Theme(config, resolve_theme_dir(config)))
+        return {unit.path: unit.fingerprint for unit in units}
+
+    before = planned()
+    output = tmp_path / "site"
+    assert main(["build", "--source", str(wall), "--output", str(output)]) == 0
+    assert (wall / "kudoswall.lock").is_file()
+    first = tree(output)
+    after = planned()
+    assert after.keys() == before.keys()
+    assert [path for path in before if before[path] != after[path]] == ["kudos.json"]
+    assert main(["build", "--source", str(wall), "--output", str(output)]) == 0
+    second = tree(output)
+    assert [path for path in first if first[path] != second[path]] == ["kudos.json"]
+    assert b'"source": "lock"' in second["kudos.json"] and b'"source": "lock"' not in first["kudos.json"]
