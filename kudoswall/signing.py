@@ -54,8 +54,12 @@ class SigningKey:
         return b64url(hashlib.sha256(json.dumps(members, separators=(",", ":"), sort_keys=True).encode()).digest())
 
     def sign_jwt(self, claims: dict[str, Any]) -> str:
-        """A compact JWS over `claims`; header and payload are serialised without whitespace in a fixed order."""
-        header = {"alg": "EdDSA", "typ": "JWT", "kid": self.kid}
+        """A compact JWS over `claims`; header and payload are serialised without whitespace in a fixed order.
+
+        The header names the key both ways Open Badges 3.0 (section 8.2) allows: `kid`, a URL that
+        dereferences to the JWK, and `jwk`, the public key itself, so verifiers that expect
+        either find it (openbadgeslib's OB3 verifier reads `jwk`)."""
+        header = {"alg": "EdDSA", "typ": "JWT", "kid": self.kid, "jwk": self.public_jwk()}
         signing_input = ".".join(b64url(json.dumps(part, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
                                  for part in (header, claims))
         signature = self.private.sign(signing_input.encode("ascii"))

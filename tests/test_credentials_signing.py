@@ -91,7 +91,8 @@ def test_each_kudos_jwt_verifies_with_the_published_key_and_carries_the_credenti
     assert len(tokens) == len(KUDOS)
     for path in tokens:
         header, payload = verify(path.read_text("ascii").strip(), jwks)
-        assert header == {"alg": "EdDSA", "typ": "JWT", "kid": BASE + ".well-known/credential-key.json"}
+        assert header == {"alg": "EdDSA", "typ": "JWT", "kid": BASE + ".well-known/credential-key.json",
+                          "jwk": single}  # the same public key, carried in the token too
         credential = json.loads((path.parent / "credential.json").read_bytes())
         registered = {k: payload.pop(k) for k in ("iss", "jti", "sub", "nbf")}
         assert payload == credential  # the payload IS the credential, plus the registered claims
