@@ -126,8 +126,9 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
             writer.changed, writer.unchanged = before  # counted once, below, wherever this ran
             return counts
 
-        for changed, _ in run_chunked(task, len(todo), jobs, progress):
-            result.changed += changed  # rendered and different from what staging held
+        with theme.card_cache():  # every unit is of this one build
+            for changed, _ in run_chunked(task, len(todo), jobs, progress):
+                result.changed += changed  # rendered and different from what staging held
         writer.written.update(unit.path for unit in todo)
         exchanged = output.exists()
         result.removed = writer.commit(before_swap=finish)

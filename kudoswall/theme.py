@@ -6,6 +6,7 @@ Autoescape is on for every template; content is only ever passed as data, never 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -13,15 +14,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import jinja2.meta
+from jinja2 import nodes
+from markupsafe import Markup
 
 from .config import Config
 from .errors import ContentError, Problem, SourcePos
 
 WALL_TEMPLATES = "templates"
 WALL_STATIC = "static"
+CARD_TEMPLATE = "partials/card.html"
+CARD_INPUTS = frozenset({"kudos", "people", "links", "site"})
+"""What a card may read for its HTML to be reused: the same for every page of one build, but
+`links` (keyed by its root) and `kudos`."""
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 
@@ -82,6 +90,8 @@ class Theme:
     config: Config
     directory: Path
     _digests: dict[str, str] = field(default_factory=dict)
+    _cards: dict[tuple[str, str], Markup] | None = None
+    _cards_reusable: bool | None = None
 
     @cached_property
     def template_dirs(self) -> list[Path]:
@@ -100,9 +110,69 @@ class Theme:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # a build's templates do not change; serve makes a new Theme when they do
         )
         env.filters["longdate"] = long_date
+
+        @jinja2.pass_context
+        def card(context: jinja2.runtime.Context, kudos: Any) -> Markup:
+            return self._card(context, kudos)
+
+        env.globals["card"] = card
         return env
+
+    @contextlib.contextmanager
+    def card_cache(self) -> Iterator[None]:
+        """Within it, each kudos' card is rendered once per link root and its HTML reused.
+
+        A build shows each kudos' card on ~6 pages (wall, both people, "more kudos" of others),
+        all from one wall; outside a build (serve renders lazily, across edits) cards are
+        rendered every time. Forked workers inherit the switch and fill their own copy.
+        """
+        self._cards = {}
+        try:
+            yield
+        finally:
+            self._cards = None
+
+    def _card(self, context: jinja2.runtime.Context, kudos: Any) -> Markup:
+        """`{{ card(kudos) }}`: what `{% include "partials/card.html" %}` gives, reused where it can be."""
+        template = self.env.get_template(CARD_TEMPLATE)
+        cards = self._cards
+        if cards is None or not self.cards_reusable:
+            return Markup(template.render({**context.get_all(), "kudos": kudos}))
+        key = (kudos.id, context["links"].root)
+        html = cards.get(key)
+        if html is None:
+            html = cards[key] = Markup(template.render({**context.get_all(), "kudos": kudos}))
+        return html
+
+    @property
+    def cards_reusable(self) -> bool:
+        """True when the card template (and all it imports) reads nothing but CARD_INPUTS.
+
+        A wall or theme whose card reads anything else (the page's path, say) keeps a card per page.
+        """
+        if self._cards_reusable is None:
+            self._cards_reusable = self._reads_only(CARD_TEMPLATE, CARD_INPUTS | set(self.env.globals), set())
+        return self._cards_reusable
+
+    def _reads_only(self, name: str, allowed: frozenset[str], seen: set[str]) -> bool:
+        if name in seen:
+            return True
+        seen.add(name)
+        source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        tree = self.env.parse(source)
+        declared = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+        declared |= {node.name for node in tree.find_all(nodes.Macro)}
+        declared |= {node.target for node in tree.find_all(nodes.Import)}
+        declared |= {name if isinstance(name, str) else name[1] for node in tree.find_all(nodes.FromImport)
+                     for name in node.names}
+        read = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+        if not read - declared <= allowed:
+            return False
+        referenced = list(jinja2.meta.find_referenced_templates(tree))
+        return all(ref is not None and self._reads_only(ref, allowed, seen) for ref in referenced)
 
     def template(self, name: str) -> jinja2.Template:
         return self.env.get_template(name)
