@@ -10,7 +10,7 @@ from typing import Any
 
 from .cache import cache_dir
 from .config import Config
-from .errors import ContentError, Problem, ProblemLog, UsageError, sorted_problems
+from .errors import ContentError, Problem, ProblemLog, sorted_problems
 from .feeds import feed_units
 from .incremental import write_site
 from .load import SourceFile, list_source_files
@@ -21,12 +21,11 @@ from .permanence import Permanence, plan_permanence
 from .progress import Progress, summary_line
 from .search import index_site
 from .share_images import share_image_units
-from .signing import key_file
 from .theme import Theme, resolve_theme_dir
 from .units import OutputUnit, fingerprint
+from .uptodate import kept_build, preflight, record_stamp, take_snapshot
 from .validate import assemble_wall, validate_kudos, validate_people
 from .visuals import VisualPlanner, visual_context
-from .write import check_output_path
 
 
 @dataclass
@@ -158,26 +157,24 @@ def render_site(units: list[OutputUnit], previous: RenderedSite | None = None) -
     return site
 
 
-def protected_paths(config: Config, theme_dir: Path) -> list[Path]:
-    return [config.content_path, config.root / "templates", config.root / "static", theme_dir, config.root / ".git"]
-
-
 def build_site(config: Config, output: Path, strict: bool = False, progress: Progress | None = None,
                jobs: int = 1, use_cache: bool = True) -> BuildReport:
     """A full build. With any content error nothing is written and ContentError is raised.
 
     Output depends only on the wall (content, configuration, theme) and kudoswall's version:
     a clean, a cached and an incremental build give byte-identical files, in any number of
-    `jobs`. `use_cache=False` ignores and leaves alone `.kudoswall-cache/`.
+    `jobs`. `use_cache=False` ignores and leaves alone `.kudoswall-cache/`. With the cache, a
+    build whose inputs and output are exactly as the last one left them only says so (uptodate.py).
     """
     started = time.perf_counter()
     progress = progress or Progress()
-    theme_dir = resolve_theme_dir(config)
-    check_output_path(output, config.root, protected_paths(config, theme_dir))
-    if config.credential_key is not None and key_file(config).resolve().is_relative_to(output.resolve()):
-        raise UsageError(f"refusing to build into {output}: the credential signing key {config.credential_key} is "
-                         "inside it and would be published; keep the key outside the output folder")
+    theme_dir = preflight(config, output)
     store = cache_dir(config.root) if use_cache else None
+    snapshot = take_snapshot(config, theme_dir, output) if store is not None else None  # before anything is read
+    kept = kept_build(store, output, snapshot, strict)
+    if kept is not None:
+        return BuildReport(kudos=kept.kudos, pages=kept.pages, files=kept.files, unchanged=kept.files,
+                           warnings=list(kept.warnings), seconds=time.perf_counter() - started)
     progress.start("Reading", 0)
     loaded = load_wall(config, strict, jobs=jobs, store=store)
     theme = Theme(config, theme_dir)
@@ -190,8 +187,10 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
                          finish=lambda staging: index_site(staging, config))
     progress.finish()
     report.changed, report.unchanged, report.removed = written.changed, written.unchanged, written.removed
-    report.files = len({unit.path for unit in units})
-    report.pages = sum(1 for path in {unit.path for unit in units} if path.endswith(".html"))
+    paths = {unit.path for unit in units}
+    report.files = len(paths)
+    report.pages = sum(1 for path in paths if path.endswith(".html"))
+    record_stamp(store, config, output, snapshot, loaded.wall, paths, report.warnings, report.pages, report.files)
     report.seconds = time.perf_counter() - started
     return report
 

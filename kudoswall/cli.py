@@ -37,14 +37,25 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import build_site
-    from .parallel import default_jobs
-    from .progress import Progress, TerminalProgress
+    import time
+
+    from .progress import summary_line
+    from .uptodate import unchanged_build
 
     config = _config(args)
     output = Path(args.output) if args.output else config.root / config.output_dir
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
+    started = time.perf_counter()
+    kept = unchanged_build(config, output, strict=args.strict)  # before importing what a real build needs
+    if kept is not None:
+        _print_problems(kept.warnings)
+        print(summary_line(kept.kudos, kept.pages, kept.files, kept.files, time.perf_counter() - started))
+        return EXIT_OK
+    from .build import build_site
+    from .parallel import default_jobs
+    from .progress import Progress, TerminalProgress
+
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else Progress()
     try:
         report = build_site(config, output, strict=args.strict, progress=progress, jobs=args.jobs or default_jobs())
