@@ -17,8 +17,8 @@ What it covers (`take_snapshot`, `_avatars`, `_output_state`):
   signature's validity depends on the keyring and on time);
 - Python's version and executable, the identity of every sys.path folder (installing or
   upgrading a package changes it), environment variables git and the clock read, today's date;
-- the output tree: every file and folder the build left, by identity (anyone touching it, or
-  adding or removing a file, makes the next build a real one);
+- the output tree: every file the build left, by identity (a file edited, replaced or removed
+  makes the next build a real one; see `_output_paths` for a file added);
 - the warnings, so a --strict build still fails on them (it is never skipped when there are any).
 
 An identity is (mode, inode, size, mtime, ctime). ctime cannot be set back (touch, utime), so an
@@ -34,10 +34,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import time
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +54,7 @@ from .write import MARKER, check_output_path
 
 RACY_WINDOW_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s)
 ENVIRONMENT = ("PATH", "HOME", "XDG_CONFIG_HOME", "SOURCE_DATE_EPOCH")  # git's config and binary; the clock
+_IDENTITY = struct.Struct("<qQqqq")  # mode, inode (unsigned 64 bits), size, mtime and ctime in ns
 GIT_FILES = ("config", "config.worktree", "shallow", "info/grafts", "packed-refs", "refs/replace")
 
 
@@ -73,32 +74,26 @@ def preflight(config: Config, output: Path) -> Path:
 class _Recorder:
     """Collects names and identities in a fixed order; `newest` is the latest change time seen.
 
-    Names and numbers are kept apart (a list and an array) because 10,000s of them are hashed on
-    every build; each name says what numbers follow it, so the two streams stay unambiguous.
+    Names and identities are kept apart (text, and packed numbers) because 10,000s of them are
+    hashed on every build; each name says what follows it, so the two streams stay unambiguous.
     """
 
     def __init__(self) -> None:
         self.names: list[str] = []
-        self.numbers: array[int] = array("q")
+        self.packed: list[bytes] = []
         self.newest = 0
 
     def add(self, *values: object) -> None:
         self.names.append(repr(values))
 
     def identity(self, name: str, info: os.stat_result) -> None:
-        self.names.append(name)
-        self.numbers.extend((info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
-        self.newest = max(self.newest, info.st_mtime_ns, info.st_ctime_ns)
+        self.identities([(name, info)])
 
     def identities(self, entries: list[tuple[str, os.stat_result]]) -> None:
-        """`identity` for each of many entries (10,000s: a content folder), in one loop."""
-        extend = self.numbers.extend
-        start = len(self.numbers)
-        for _, info in entries:
-            extend((info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
-        self.names.extend(name for name, _ in entries)
-        if entries:
-            self.newest = max(self.newest, max(self.numbers[start + 3 :: 5]), max(self.numbers[start + 4 :: 5]))
+        pack = _IDENTITY.pack
+        self.packed += [pack(i.st_mode, i.st_ino, i.st_size, i.st_mtime_ns, i.st_ctime_ns) for _, i in entries]
+        self.names += [name for name, _ in entries]
+        self.newest = max(self.newest, *(max(i.st_mtime_ns, i.st_ctime_ns) for _, i in entries), 0)
 
     def file(self, path: str | Path, follow: bool = False) -> None:
         try:
@@ -120,7 +115,7 @@ class _Recorder:
 
     def digest(self) -> str:
         digest = hashlib.sha256("\0".join(self.names).encode("utf-8", "surrogateescape"))
-        digest.update(self.numbers.tobytes())
+        digest.update(b"".join(self.packed))
         return digest.hexdigest()
 
 
@@ -214,8 +209,8 @@ class Stamp:
     inputs: str
     avatars: tuple[str, ...]  # absolute paths; which ones follows from the people files
     avatar_state: str
-    paths: str  # output files and folders, relative and one a line ("" is the output folder itself)
-    states: array[int]  # mode, inode, size, mtime and ctime of each (a plain array: a fast load)
+    paths: str  # output files, relative and one a line ("" is the output folder itself)
+    state: str  # digest of each one's _IDENTITY
     kudos: int
     pages: int
     files: int
@@ -236,16 +231,16 @@ def _avatar_state(paths: Iterable[str]) -> tuple[str, int]:
     return recorder.digest(), recorder.newest
 
 
-def _output_state(output: Path, paths: list[str]) -> array[int] | None:
-    base = str(output)
-    states: array[int] = array("q")
-    for rel in paths:
-        try:
-            info = os.lstat(f"{base}/{rel}" if rel else base)
-        except OSError:
-            return None
-        states.extend((info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
-    return states
+def _output_state(output: Path, paths: list[str]) -> str | None:
+    """Digest of the identities of the output files `paths`; None when one is missing."""
+    base = f"{output}/"
+    pack = _IDENTITY.pack
+    try:
+        packed = [pack(i.st_mode, i.st_ino, i.st_size, i.st_mtime_ns, i.st_ctime_ns)
+                  for i in map(os.lstat, [base + rel if rel else str(output) for rel in paths])]
+    except OSError:
+        return None
+    return hashlib.sha256(b"".join(packed)).hexdigest()
 
 
 def kept_build(store: Path | None, output: Path, snapshot: Snapshot | None, strict: bool) -> Stamp | None:
@@ -258,31 +253,26 @@ def kept_build(store: Path | None, output: Path, snapshot: Snapshot | None, stri
         return None
     if _avatar_state(stamp.avatars)[0] != stamp.avatar_state:
         return None
-    if _output_state(output, stamp.paths.split("\n")) != stamp.states:
+    if _output_state(output, stamp.paths.split("\n")) != stamp.state:
         return None
     return stamp
 
 
 def _output_paths(output: Path, unit_paths: Iterable[str]) -> list[str]:
-    """Every file and folder of the output: the units', their folders, and whatever else the build
-    left at the top (the search index, the marker file)."""
-    paths = {"", MARKER}
-    for path in unit_paths:
-        paths.add(path)
-        folder = path.rpartition("/")[0]
-        while folder and folder not in paths:
-            paths.add(folder)
-            folder = folder.rpartition("/")[0]
+    """Every file of the output: the units', and all else the build left at the top (the search
+    index, the marker file). Folders are left out: an added file would go unnoticed, but a real
+    build keeps such a file too (incremental.py checks the files it writes, one by one)."""
+    paths = {"", MARKER, *unit_paths}
     tops = {path.partition("/")[0] for path in paths}
     with os.scandir(output) as entries:
-        others = [entry.name for entry in entries if entry.name not in tops]
-    for name in others:
-        paths.add(name)
-        top = output / name
-        if top.is_dir() and not top.is_symlink():
-            for directory, dirnames, filenames in os.walk(top):
-                rel = os.path.relpath(directory, output).replace(os.sep, "/")
-                paths.update(f"{rel}/{entry}" for entry in (*dirnames, *filenames))
+        others = [entry for entry in entries if entry.name not in tops]
+    for entry in others:
+        if not entry.is_dir(follow_symlinks=False):
+            paths.add(entry.name)
+            continue
+        for directory, _, filenames in os.walk(entry.path):
+            rel = os.path.relpath(directory, output).replace(os.sep, "/")
+            paths.update(f"{rel}/{name}" for name in filenames)
     return sorted(paths)
 
 
@@ -303,10 +293,10 @@ def record_stamp(store: Path | None, config: Config, output: Path, snapshot: Sna
         return False
     output = output.absolute()
     paths = _output_paths(output, unit_paths)
-    states = _output_state(output, paths)
-    if states is None:
+    state = _output_state(output, paths)
+    if state is None:
         return False
-    stamp = Stamp(snapshot.digest, avatars, avatar_state, "\n".join(paths), states, len(wall.kudos), pages, files,
+    stamp = Stamp(snapshot.digest, avatars, avatar_state, "\n".join(paths), state, len(wall.kudos), pages, files,
                   tuple(warnings))
     cache.store(store, _stamp_name(output), str(output), stamp)
     return True
