@@ -25,8 +25,10 @@ An identity is (mode, inode, size, mtime, ctime). ctime cannot be set back (touc
 edit that restores size and mtime still counts. Two writes within one timestamp tick could still
 share it (git's "racily clean" files): no stamp is written when any input changed less than
 RACY_WINDOW_NS before the build started, nor when the lock still lacks records of this wall
-(`kudoswall build` adds them next, which changes an input). A stamp lives in the signed cache
-folder, so a forged one is ignored; `use_cache=False` builds neither read nor write it.
+(`kudoswall build` adds them next, which changes an input). Output files are recorded just after
+the build wrote them, as incremental.py's manifest is: someone else's write to one within that
+same tick would go unseen. A stamp lives in the signed cache folder, so a forged one is ignored;
+`use_cache=False` builds neither read nor write it.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ def preflight(config: Config, output: Path) -> Path:
 
 
 class _Recorder:
-    """Collects names and identities in a fixed order; `newest` is the latest change time seen.
+    """Collects names and identities in a fixed order; `newest` is the latest ctime seen (any write
+    sets ctime to the time of writing, and nothing can set it back: mtime can be anything).
 
     Names and identities are kept apart (text, and packed numbers) because 10,000s of them are
     hashed on every build; each name says what follows it, so the two streams stay unambiguous.
@@ -93,7 +96,7 @@ class _Recorder:
         pack = _IDENTITY.pack
         self.packed += [pack(i.st_mode, i.st_ino, i.st_size, i.st_mtime_ns, i.st_ctime_ns) for _, i in entries]
         self.names += [name for name, _ in entries]
-        self.newest = max(self.newest, *(max(i.st_mtime_ns, i.st_ctime_ns) for _, i in entries), 0)
+        self.newest = max(self.newest, *(info.st_ctime_ns for _, info in entries), 0)
 
     def file(self, path: str | Path, follow: bool = False) -> None:
         try:

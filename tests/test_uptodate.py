@@ -362,3 +362,14 @@ def test_fresh_files_are_never_stamped(wall: Path, loads: list[str], monkeypatch
     settle(wall)
     build(wall)
     assert stamps(wall) == [] and len(loads) == 3
+
+
+def test_a_package_installed_or_upgraded_makes_a_real_build(wall: Path, loads: list[str], tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    packages = tmp_path / "site-packages"
+    packages.mkdir()
+    monkeypatch.syspath_prepend(str(packages))
+    settle(wall)
+    (packages / "markdown-9.9.dist-info").mkdir()  # what pip leaves in the folder it installs into
+    build(wall)
+    assert len(loads) == 3
