@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_SLUG_LENGTH = 100
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
@@ -19,6 +20,7 @@ def is_slug(text: str) -> bool:
     return bool(_SLUG_RE.match(text))
 
 
+@lru_cache(maxsize=8192)  # skill names repeat on every kudos of a wall
 def slugify(text: str) -> str:
     """Lowercase ASCII letters, digits and single hyphens; never empty, at most 100 characters.
 
