@@ -90,7 +90,7 @@ class Theme:
     config: Config
     directory: Path
     _digests: dict[str, str] = field(default_factory=dict)
-    _cards: dict[tuple[str, str], Markup] | None = None
+    _cards: dict[tuple[str, str], bytes] | None = None
     _cards_reusable: bool | None = None
 
     @cached_property
@@ -142,10 +142,12 @@ class Theme:
         if cards is None or not self.cards_reusable:
             return Markup(template.render({**context.get_all(), "kudos": kudos}))
         key = (kudos.id, context["links"].root)
-        html = cards.get(key)
-        if html is None:
-            html = cards[key] = Markup(template.render({**context.get_all(), "kudos": kudos}))
-        return html
+        cached = cards.get(key)
+        if cached is None:
+            html = template.render({**context.get_all(), "kudos": kudos})
+            cards[key] = html.encode()  # half the memory of a str holding one non-Latin-1 character (→)
+            return Markup(html)
+        return Markup(cached.decode())
 
     @property
     def cards_reusable(self) -> bool:
