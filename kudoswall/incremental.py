@@ -120,7 +120,10 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
         def task(start: int, end: int) -> tuple[int, int]:
             """Render and write a range of `todo`; returns (changed, unchanged) counts."""
             before = writer.changed, writer.unchanged
-            for unit in todo[start:end]:
+            chunk = todo[start:end]
+            if not any(unit.path.endswith(".html") for unit in chunk):
+                theme.drop_cards()  # pages come first in a plan; the large files after (kudos.json) need the room
+            for unit in chunk:
                 writer.write(unit.path, unit.render())
             counts = writer.changed - before[0], writer.unchanged - before[1]
             writer.changed, writer.unchanged = before  # counted once, below, wherever this ran

@@ -135,6 +135,11 @@ class Theme:
         finally:
             self._cards = None
 
+    def drop_cards(self) -> None:
+        """Forget the cards kept so far (inside `card_cache`, later cards are kept again)."""
+        if self._cards:
+            self._cards = {}
+
     def _card(self, context: jinja2.runtime.Context, kudos: Any) -> Markup:
         """`{{ card(kudos) }}`: what `{% include "partials/card.html" %}` gives, reused where it can be."""
         template = self.env.get_template(CARD_TEMPLATE)

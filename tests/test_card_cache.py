@@ -66,9 +66,19 @@ def test_a_card_importing_a_macro_that_reads_only_card_inputs_is_reused(tmp_path
     (wall / "templates" / "partials" / "badge.html").write_text(
         "{% macro badge(k) %}{% set label = k.id %}<b>{{ label }} {{ site.title }}</b>{% endmacro %}\n")
     (wall / "templates" / "partials" / "card.html").write_text(
-        '{% from "partials/badge.html" import badge with context %}<p>{{ badge(kudos) }}{{ people[kudos.to_handle].name }}</p>\n')
+        '{% from "partials/badge.html" import badge with context %}'
+        '<p>{{ badge(kudos) }}{{ people[kudos.to_handle].name }}</p>\n')
     theme, units = planned(wall)
     assert theme.cards_reusable
     fresh = rendered(units)
     with theme.card_cache():
         assert rendered(units) == fresh
+
+
+def test_cards_dropped_mid_build_are_rendered_again_the_same() -> None:
+    theme, units = planned(FIXTURES / "small-wall")
+    fresh = rendered(units)
+    with theme.card_cache():
+        first = rendered(units[: len(units) // 2])
+        theme.drop_cards()
+        assert {**first, **rendered(units[len(units) // 2 :])} == fresh
