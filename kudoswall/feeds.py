@@ -172,14 +172,16 @@ def permanence_record(kudos: Kudos) -> dict[str, Any]:
     }
 
 
-_record_texts: dict[tuple[object, ...], str] = {}
+_record_texts: dict[tuple[object, ...], bytes] = {}
 
 
-def _kudos_record_text(kudos: Kudos, config: Config, config_digest: str) -> str:
-    """A kudos' record as it appears in kudos.json (indented two levels), remembered across renders.
+def _kudos_record_text(kudos: Kudos, config: Config, config_digest: str) -> bytes:
+    """A kudos' record as it appears in kudos.json (indented two levels, UTF-8), remembered across renders.
 
     Keyed by everything the record shows (the file's digest covers every parsed field), so
-    editing one kudos of 10,000 re-serialises one record, not the wall.
+    editing one kudos of 10,000 re-serialises one record, not the wall. Kept as bytes: a str
+    with one character beyond Latin-1 takes 2-4 bytes per character, and a wall's records
+    together are tens of megabytes.
     """
     key = (config_digest, kudos.digest, kudos.history, kudos.verified, kudos.reciprocal_with)
     text = _record_texts.get(key)
@@ -187,7 +189,7 @@ def _kudos_record_text(kudos: Kudos, config: Config, config_digest: str) -> str:
         if len(_record_texts) > 200_000:  # bounded: edits leave stale entries behind
             _record_texts.clear()
         record = json.dumps(_kudos_record(kudos, config), ensure_ascii=False, indent=1, allow_nan=False)
-        text = _record_texts[key] = record.replace("\n", "\n  ")  # JSON strings never hold a raw newline
+        text = _record_texts[key] = record.replace("\n", "\n  ").encode("utf-8")  # JSON strings hold no raw newline
     return text
 
 
@@ -213,11 +215,13 @@ def kudos_api(config: Config, wall: Wall) -> bytes:
     }
     config_digest = config.digest()
     records = [_kudos_record_text(k, config, config_digest) for k in wall.kudos]
-    kudos_list = "[\n  " + ",\n  ".join(records) + "\n ]" if records else "[]"
     head_text = json.dumps(head, ensure_ascii=False, indent=1, allow_nan=False)  # '{\n ... \n}'
     tail_text = json.dumps(tail, ensure_ascii=False, indent=1, allow_nan=False)
-    text = f'{head_text[:-2]},\n "kudos": {kudos_list},\n{tail_text[2:]}\n'
-    return text.encode("utf-8")
+    opening = f'{head_text[:-2]},\n "kudos": '.encode()
+    closing = f",\n{tail_text[2:]}\n".encode()
+    if not records:
+        return opening + b"[]" + closing
+    return b"".join((opening, b"[\n  ", b",\n  ".join(records), b"\n ]", closing))  # bytes all along: one copy
 
 
 def sitemap(config: Config, url_paths: list[str]) -> bytes:
