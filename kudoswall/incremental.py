@@ -2,8 +2,8 @@
 
 The writer (write.py) keeps two trees: the live output and a staging folder holding an older
 build, exchanged atomically on commit. A manifest per tree, kept in the cache, records for each
-file the fingerprint of the unit it was rendered from and the file's inode, size and
-modification time. A unit whose fingerprint matches a tree's record, and whose file still has
+file the fingerprint of the unit it was rendered from and the file's inode, size, modification
+and change times. A unit whose fingerprint matches a tree's record, and whose file still has
 the recorded identity (nobody touched it), is not rendered: the staging copy is kept as it is,
 or the live copy's bytes are taken over. When every unit matches the live output, nothing is
 written at all and the output keeps its modification times.
@@ -26,7 +26,7 @@ from .theme import Theme
 from .units import OutputUnit
 from .write import MARKER, OutputCollision, SiteWriter, staging_dir
 
-FileRecord = tuple[str, int, int, int]  # fingerprint, inode, size, mtime_ns
+FileRecord = tuple[str, int, int, int, int]  # fingerprint, inode, size, mtime_ns, ctime_ns
 Manifest = dict[str, FileRecord]
 Progress = Callable[[int], None]
 
@@ -41,12 +41,14 @@ class WriteResult:
     rendered: int = 0
 
 
-def _identity(tree: Path, rel_path: str) -> tuple[int, int, int] | None:
+def _identity(tree: Path, rel_path: str) -> tuple[int, int, int, int] | None:
+    """Inode, size, mtime and ctime: an edit that restores size and mtime (touch -r) still changes
+    ctime, which nothing can set back."""
     try:
         info = os.lstat(f"{tree}/{rel_path}")  # not Path: this runs for every file of every build
     except OSError:
         return None
-    return info.st_ino, info.st_size, info.st_mtime_ns
+    return info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
 
 
 def _matches(record: FileRecord | None, unit: OutputUnit, tree: Path) -> bool:

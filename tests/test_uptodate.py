@@ -234,8 +234,6 @@ def test_an_output_file_edited_keeping_its_mtime_makes_a_real_build(wall: Path, 
     assert len(loads) == 3
 
 
-@pytest.mark.xfail(strict=True, reason="incremental.py recognises an output file by inode, size and mtime, not "
-                   "ctime, so the real build keeps the edited page")
 def test_an_output_file_edited_keeping_its_mtime_is_rebuilt(wall: Path, tmp_path: Path) -> None:
     settle(wall)
     _output_edited_keeping_mtime(wall)
