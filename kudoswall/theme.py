@@ -23,34 +23,17 @@ from markupsafe import Markup
 
 from .config import Config
 from .errors import ContentError, Problem, SourcePos
+from .theme_dirs import WALL_STATIC as WALL_STATIC  # re-exported: callers know them as theme's
+from .theme_dirs import WALL_TEMPLATES as WALL_TEMPLATES
+from .theme_dirs import packaged_themes_dir as packaged_themes_dir
+from .theme_dirs import resolve_theme_dir as resolve_theme_dir
 
-WALL_TEMPLATES = "templates"
-WALL_STATIC = "static"
 CARD_TEMPLATE = "partials/card.html"
 CARD_INPUTS = frozenset({"kudos", "people", "links", "site"})
 """What a card may read for its HTML to be reused: the same for every page of one build, but
 `links` (keyed by its root) and `kudos`."""
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
-
-
-def packaged_themes_dir() -> Path:
-    """Themes ship inside the wheel as kudoswall/themes; a source checkout keeps them at the top."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "themes", here.parent / "themes"):
-        if (candidate / "default" / "templates").is_dir():
-            return candidate
-    raise RuntimeError("the default theme is missing from this installation of kudoswall")
-
-
-def resolve_theme_dir(config: Config) -> Path:
-    if config.theme == "default":
-        return packaged_themes_dir() / "default"
-    path = (config.root / config.theme).resolve()
-    if not (path / "templates").is_dir():
-        raise ContentError([Problem(SourcePos("kudoswall.yaml"), f"theme folder '{config.theme}' has no templates/",
-                                    "set theme: default, or a folder holding templates/ and static/")])
-    return path
 
 
 def long_date(value: dt.date) -> str:

@@ -51,7 +51,7 @@ from .errors import Problem, UsageError
 from .load import KUDOS_DIR, PEOPLE_DIR
 from .lockfile import LOCK_FILE, read_lock, records_to_add
 from .models import Wall
-from .theme import WALL_STATIC, WALL_TEMPLATES, resolve_theme_dir
+from .theme_dirs import WALL_STATIC, WALL_TEMPLATES, resolve_theme_dir
 from .write import MARKER, check_output_path
 
 RACY_WINDOW_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s)

@@ -30,7 +30,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from .config import CONFIG_FILE, Config
 from .text import is_editor_temp_file
-from .theme import WALL_STATIC, WALL_TEMPLATES
+from .theme_dirs import WALL_STATIC, WALL_TEMPLATES
 
 ChangeKind = Literal["config", "template", "static", "theme", "content"]
 LOCK_FILE = "kudoswall.lock"  # read by the build (permanence), so a change to it is a content change
