@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from kudoswall import cache
 
 FileSource = str | bytes | Mapping[str, Any]
 
@@ -83,3 +85,13 @@ def scratch_folder() -> tempfile.TemporaryDirectory[str]:
 def wall_maker() -> Callable[..., Path]:
     """`make_wall` as a fixture (session-scoped, so hypothesis tests may use it too)."""
     return make_wall
+
+
+@pytest.fixture
+def private_cache_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A cache key of the test's own (cache.py signs with a per-user key), so no test trusts a cache
+    or build stamp another one wrote."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
+    cache._secret.cache_clear()
+    yield
+    cache._secret.cache_clear()

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import ClassVar
@@ -33,13 +32,7 @@ def _generator() -> ModuleType:
     return module
 
 
-@pytest.fixture(autouse=True)
-def private_cache_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test gets its own cache key, so no test trusts a cache another one wrote."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
-    cache._secret.cache_clear()
-    yield
-    cache._secret.cache_clear()
+pytestmark = pytest.mark.usefixtures("private_cache_key")
 
 
 @pytest.fixture(scope="module")

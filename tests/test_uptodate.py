@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,13 +26,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 GIT = ["git", "-c", "user.name=Ada", "-c", "user.email=ada@example.org", "-c", "commit.gpgsign=false"]
 
 
-@pytest.fixture(autouse=True)
-def private_cache_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test gets its own cache key, so no test trusts a stamp another one wrote."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
-    cache._secret.cache_clear()
-    yield
-    cache._secret.cache_clear()
+pytestmark = pytest.mark.usefixtures("private_cache_key")
 
 
 @pytest.fixture(autouse=True)
