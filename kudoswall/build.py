@@ -23,7 +23,7 @@ from .search import index_site
 from .share_images import share_image_units
 from .theme import Theme, resolve_theme_dir
 from .units import OutputUnit, fingerprint
-from .uptodate import kept_build, preflight, record_stamp, take_snapshot
+from .uptodate import Snapshot, kept_build, preflight, record_stamp, take_snapshot
 from .validate import assemble_wall, validate_kudos, validate_people
 from .visuals import VisualPlanner, visual_context
 
@@ -158,19 +158,23 @@ def render_site(units: list[OutputUnit], previous: RenderedSite | None = None) -
 
 
 def build_site(config: Config, output: Path, strict: bool = False, progress: Progress | None = None,
-               jobs: int = 1, use_cache: bool = True) -> BuildReport:
+               jobs: int = 1, use_cache: bool = True, snapshot: Snapshot | None = None) -> BuildReport:
     """A full build. With any content error nothing is written and ContentError is raised.
 
     Output depends only on the wall (content, configuration, theme) and kudoswall's version:
     a clean, a cached and an incremental build give byte-identical files, in any number of
     `jobs`. `use_cache=False` ignores and leaves alone `.kudoswall-cache/`. With the cache, a
     build whose inputs and output are exactly as the last one left them only says so (uptodate.py).
+    `snapshot` is that of the inputs, when the caller took it just before (the command line does).
     """
     started = time.perf_counter()
     progress = progress or Progress()
     theme_dir = preflight(config, output)
     store = cache_dir(config.root) if use_cache else None
-    snapshot = take_snapshot(config, theme_dir, output) if store is not None else None  # before anything is read
+    if store is None:
+        snapshot = None
+    elif snapshot is None:
+        snapshot = take_snapshot(config, theme_dir, output)  # before anything is read
     kept = kept_build(store, output, snapshot, strict)
     if kept is not None:
         return BuildReport(kudos=kept.kudos, pages=kept.pages, files=kept.files, unchanged=kept.files,

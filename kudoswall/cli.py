@@ -47,7 +47,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
     started = time.perf_counter()
-    kept = unchanged_build(config, output, strict=args.strict)  # before importing what a real build needs
+    kept, snapshot = unchanged_build(config, output, strict=args.strict)  # before importing a real build's needs
     if kept is not None:
         _print_problems(kept.warnings)
         print(summary_line(kept.kudos, kept.pages, kept.files, kept.files, time.perf_counter() - started))
@@ -58,7 +58,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     progress = TerminalProgress(sys.stderr) if sys.stderr.isatty() else Progress()
     try:
-        report = build_site(config, output, strict=args.strict, progress=progress, jobs=args.jobs or default_jobs())
+        report = build_site(config, output, strict=args.strict, progress=progress, jobs=args.jobs or default_jobs(),
+                            snapshot=snapshot)
     finally:
         progress.finish()
     _print_problems(report.warnings)

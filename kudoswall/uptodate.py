@@ -305,9 +305,10 @@ def record_stamp(store: Path | None, config: Config, output: Path, snapshot: Sna
     return True
 
 
-def unchanged_build(config: Config, output: Path, strict: bool = False) -> Stamp | None:
+def unchanged_build(config: Config, output: Path, strict: bool = False) -> tuple[Stamp | None, Snapshot]:
     """For the command line: the last build's stamp when nothing changed, checked before kudoswall
-    imports what a real build needs (Markdown, Jinja2's templates, Pillow)."""
+    imports what a real build needs (Markdown, Jinja2's templates, Pillow); and the snapshot it
+    took, which a real build then records instead of taking another."""
     theme_dir = preflight(config, output)
-    store = cache_dir(config.root)
-    return kept_build(store, output, take_snapshot(config, theme_dir, output), strict)
+    snapshot = take_snapshot(config, theme_dir, output)
+    return kept_build(cache_dir(config.root), output, snapshot, strict), snapshot
