@@ -34,6 +34,8 @@ _ATTRIBUTES = {
     "td": {"align"},
 }
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop tabs and newlines anywhere in a URL
+_IMAGE_TAG = re.compile(r"<im", re.IGNORECASE)  # HTML parsers read <image> as <img>
+_TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')  # a tag as nh3 writes it (a quoted value may hold '>')
 
 
 def is_remote_url(url: str) -> bool:
@@ -118,11 +120,12 @@ def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
 
 def sanitize_html(raw_html: str, url_schemes: set[str], remote_images: bool = False) -> str:
     """The allow-list sanitizer every rendered body goes through, whatever the Markdown options."""
+    images = not remote_images and _IMAGE_TAG.search(raw_html) is not None
     return nh3.clean(
         raw_html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
-        attribute_filter=None if remote_images else _local_images_only,
+        attribute_filter=_local_images_only if images else None,  # a Python call per attribute: only if needed
         url_schemes=url_schemes,
         link_rel="nofollow ugc noopener",
         strip_comments=True,
@@ -134,8 +137,11 @@ def plain_text(clean_html: str) -> str:
 
     split() and a regex `\s+` agree on what whitespace is (str.isspace); split() is 3x faster,
     and a build takes the plain text of every body three times (excerpt, JSON-LD, credential).
+    Tags are cut with `_TAG` rather than a second nh3 pass (2x faster): nh3's serializer escapes
+    `<` and `>` in text and double-quotes every attribute, so on its output the regex is exact
+    (a property test holds it to the nh3 pass it replaced).
     """
-    text = nh3.clean(clean_html.replace("</p>", "</p> ").replace("</li>", "</li> "), tags=set())
+    text = _TAG.sub("", clean_html.replace("</p>", "</p> ").replace("</li>", "</li> "))
     return " ".join(html.unescape(text).split())
 
 
