@@ -18,6 +18,7 @@ import nh3
 from markdown.treeprocessors import Treeprocessor
 
 from .config import MarkdownOptions
+from .inline import install_triggered_inline
 
 _TAGS = {
     "p", "br", "hr", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img",
@@ -98,6 +99,7 @@ class MarkdownRenderer:
         if not options.allow_html:
             self._md.preprocessors.deregister("html_block")
             self._md.inlinePatterns.deregister("html")
+        install_triggered_inline(self._md)
         self._md.treeprocessors.register(_HeadingShift(self._md), "kudoswall-headings", 0)
         if not options.remote_images:
             self._md.treeprocessors.register(_RemoteImagesAsLinks(self._md), "kudoswall-images", 1)
