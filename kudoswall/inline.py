@@ -76,7 +76,8 @@ class TriggeredInlineProcessor(InlineProcessor):
         count = len(patterns)
         while patternIndex < count:
             trigger = triggers[patternIndex]
-            if start == 0 and trigger is not None and not any(needle in data for needle in trigger):
+            if start == 0 and trigger is not None and trigger[0] not in data and (
+                    len(trigger) == 1 or not any(needle in data for needle in trigger[1:])):
                 patternIndex += 1
                 continue
             data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
