@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -182,13 +183,20 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
     progress.start("Reading", 0)
     loaded = load_wall(config, strict, jobs=jobs, store=store)
     theme = Theme(config, theme_dir)
-    progress.start("Planning", 0)
-    units = plan_outputs(loaded.wall, config, theme)
-    report = BuildReport(kudos=len(loaded.wall.kudos), warnings=loaded.problems, wall=loaded.wall)
-    progress.start("Writing", len(units))
-    scope = f"{config.digest()}\0{theme_dir}"
-    written = write_site(units, output, theme, scope, store, jobs=jobs, progress=progress.advance,
-                         finish=lambda staging: index_site(staging, config))
+    try:
+        # The wall and then the units live to the end of the build: frozen, the collector's full
+        # passes stop walking their ~25 objects a kudos again and again (~0.5 s at 10,000 kudos).
+        gc.freeze()
+        progress.start("Planning", 0)
+        units = plan_outputs(loaded.wall, config, theme)
+        gc.freeze()
+        report = BuildReport(kudos=len(loaded.wall.kudos), warnings=loaded.problems, wall=loaded.wall)
+        progress.start("Writing", len(units))
+        scope = f"{config.digest()}\0{theme_dir}"
+        written = write_site(units, output, theme, scope, store, jobs=jobs, progress=progress.advance,
+                             finish=lambda staging: index_site(staging, config))
+    finally:
+        gc.unfreeze()  # a process that goes on (tests, a library caller) collects them as usual
     progress.finish()
     report.changed, report.unchanged, report.removed = written.changed, written.unchanged, written.removed
     paths = {unit.path for unit in units}
