@@ -7,6 +7,7 @@ forbids; JSON with json.dumps. Feeds are bounded (`feed_limit`) so their size ne
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -172,33 +173,32 @@ def permanence_record(kudos: Kudos) -> dict[str, Any]:
     }
 
 
-_record_texts: dict[tuple[object, ...], bytes] = {}
+RecordKey = tuple[object, ...]
+_last_api: tuple[bytes, dict[RecordKey, tuple[int, int]]] = (b"", {})
+"""The last kudos.json rendered in this process, and where each kudos' record sits in it."""
 
 
-def _kudos_record_text(kudos: Kudos, config: Config, config_digest: str) -> bytes:
-    """A kudos' record as it appears in kudos.json (indented two levels, UTF-8), remembered across renders.
+def _record_key(kudos: Kudos, config_digest: str) -> RecordKey:
+    """Everything a record shows: the file's digest covers every parsed field, the id also comes from its name."""
+    return (config_digest, kudos.id, kudos.digest, kudos.history, kudos.verified, kudos.reciprocal_with)
 
-    Keyed by everything the record shows (the file's digest covers every parsed field), so
-    editing one kudos of 10,000 re-serialises one record, not the wall. Kept as bytes: a str
-    with one character beyond Latin-1 takes 2-4 bytes per character, and a wall's records
-    together are tens of megabytes.
-    """
-    key = (config_digest, kudos.digest, kudos.history, kudos.verified, kudos.reciprocal_with)
-    text = _record_texts.get(key)
-    if text is None:
-        if len(_record_texts) > 200_000:  # bounded: edits leave stale entries behind
-            _record_texts.clear()
-        record = json.dumps(_kudos_record(kudos, config), ensure_ascii=False, indent=1, allow_nan=False)
-        text = _record_texts[key] = record.replace("\n", "\n  ").encode("utf-8")  # JSON strings hold no raw newline
-    return text
+
+def _kudos_record_text(kudos: Kudos, config: Config) -> bytes:
+    """A kudos' record as it appears in kudos.json: indented two levels, UTF-8."""
+    record = json.dumps(_kudos_record(kudos, config), ensure_ascii=False, indent=1, allow_nan=False)
+    return record.replace("\n", "\n  ").encode("utf-8")  # JSON strings hold no raw newline
 
 
 def kudos_api(config: Config, wall: Wall) -> bytes:
     """The whole wall as one JSON document; its shape is kudoswall/schema/api.schema.json.
 
     Byte for byte `json.dumps` of the whole document with indent=1, assembled from the head
-    (up to "people"), the cached kudos records, and the tail ("skills").
+    (up to "people"), the kudos records, and the tail ("skills"). Records are written one by one
+    into one buffer, whose bytes BytesIO hands over without a copy: the document (tens of
+    megabytes for a large wall) is in memory once. A record unchanged since the last render in
+    this process (serve) is copied from that document instead of serialised again.
     """
+    global _last_api
     head = {
         "version": API_VERSION,
         "generator": f"kudoswall {__version__}",
@@ -213,15 +213,30 @@ def kudos_api(config: Config, wall: Wall) -> bytes:
             for slug, skill in wall.skills.items()
         ],
     }
-    config_digest = config.digest()
-    records = [_kudos_record_text(k, config, config_digest) for k in wall.kudos]
     head_text = json.dumps(head, ensure_ascii=False, indent=1, allow_nan=False)  # '{\n ... \n}'
     tail_text = json.dumps(tail, ensure_ascii=False, indent=1, allow_nan=False)
-    opening = f'{head_text[:-2]},\n "kudos": '.encode()
-    closing = f",\n{tail_text[2:]}\n".encode()
-    if not records:
-        return opening + b"[]" + closing
-    return b"".join((opening, b"[\n  ", b",\n  ".join(records), b"\n ]", closing))  # bytes all along: one copy
+    out = io.BytesIO()
+    out.write(f'{head_text[:-2]},\n "kudos": '.encode())
+    if not wall.kudos:
+        out.write(b"[]")
+    previous, previous_spans = _last_api
+    earlier = memoryview(previous)
+    spans: dict[RecordKey, tuple[int, int]] = {}
+    config_digest = config.digest()
+    for number, kudos in enumerate(wall.kudos):
+        out.write(b",\n  " if number else b"[\n  ")
+        key = _record_key(kudos, config_digest)
+        start = out.tell()
+        span = previous_spans.get(key)
+        out.write(earlier[span[0]:span[1]] if span is not None else _kudos_record_text(kudos, config))
+        spans[key] = (start, out.tell())
+    if wall.kudos:
+        out.write(b"\n ]")
+    out.write(f",\n{tail_text[2:]}\n".encode())
+    earlier.release()
+    document = out.getvalue()
+    _last_api = (document, spans)
+    return document
 
 
 def sitemap(config: Config, url_paths: list[str]) -> bytes:

@@ -212,6 +212,18 @@ def test_kudos_api_is_formatted_as_one_dump_of_the_document_even_from_cached_rec
     assert empty.endswith(b'"kudos": [],\n "skills": []\n}\n')
 
 
+def test_kudos_api_records_of_two_files_with_the_same_bytes_keep_their_own_ids() -> None:
+    """A record is reused by what it shows: the same bytes under another file name are another kudos."""
+    config, shared = small_wall()
+    first = shared.kudos[0]
+    twin = dataclasses.replace(first, id=first.id + "-copy", source=first.source.replace(".md", "-copy.md"))
+    wall = dataclasses.replace(shared, kudos=[first, twin, *shared.kudos[1:]])
+    for _ in range(2):  # the second render takes records from the first
+        records = json.loads(kudos_api(config, wall))["kudos"]
+        assert [r["id"] for r in records[:2]] == [first.id, first.id + "-copy"]
+        assert records[1]["url"].endswith(f"/k/{first.id}-copy/")
+
+
 def test_the_api_schema_requires_every_field_it_documents() -> None:
     """kudos_api always writes every field (null when empty), so consumers may rely on each one."""
     schema = api_schema()
