@@ -25,6 +25,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 API_VERSION = 1
+SITEMAP_LIMIT = 50_000  # addresses per sitemap file (sitemaps.org protocol; also at most 50 MB, far off here)
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -248,6 +249,33 @@ def sitemap(config: Config, url_paths: list[str]) -> bytes:
     return _xml_bytes(urlset)
 
 
+def sitemap_index(config: Config, sitemap_paths: list[str]) -> bytes:
+    index = ET.Element("sitemapindex", {"xmlns": SITEMAP_NS})
+    for path in sitemap_paths:
+        ET.SubElement(ET.SubElement(index, "sitemap"), "loc").text = xml_text(config.absolute_url(path))
+    ET.indent(index)
+    return _xml_bytes(index)
+
+
+def sitemap_units(config: Config, url_paths: list[str]) -> Iterator[OutputUnit]:
+    """sitemap.xml; past SITEMAP_LIMIT addresses (the protocol's cap per file), an index of numbered parts."""
+    config_digest = config.digest()
+    if len(url_paths) <= SITEMAP_LIMIT:
+        yield OutputUnit("sitemap.xml", fingerprint("sitemap", config_digest, url_paths),
+                         lambda: sitemap(config, url_paths))
+        return
+    parts = [url_paths[start:start + SITEMAP_LIMIT] for start in range(0, len(url_paths), SITEMAP_LIMIT)]
+    part_paths = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
+    yield OutputUnit("sitemap.xml", fingerprint("sitemap-index", config_digest, part_paths),
+                     lambda: sitemap_index(config, part_paths))
+    for part_path, part in zip(part_paths, parts, strict=True):
+
+        def render(part: list[str] = part) -> bytes:
+            return sitemap(config, part)
+
+        yield OutputUnit(part_path, fingerprint("sitemap", config_digest, part), render)
+
+
 def robots(config: Config) -> bytes:
     return f"User-agent: *\nAllow: /\nSitemap: {config.absolute_url('sitemap.xml')}\n".encode()
 
@@ -294,6 +322,5 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
     url_paths += ["people/", *(person_path(h) for h in people)]
     url_paths += ["skills/", *(skill_path(s) for s in wall.skills)]
     url_paths += ["graph/", "stats/"]  # visuals.py's indexable pages; search and embeds are noindex
-    yield OutputUnit("sitemap.xml", fingerprint("sitemap", config_digest, url_paths),
-                     lambda: sitemap(config, url_paths))
+    yield from sitemap_units(config, url_paths)
     yield OutputUnit("robots.txt", fingerprint("robots", config_digest), lambda: robots(config))

@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from sitecheck import FIXTURES, BuiltSite, demo_site, small_wall_site
 
+from kudoswall import feeds
 from kudoswall.build import load_wall
 from kudoswall.config import load_config
 from kudoswall.feeds import atom_feed, json_feed, kudos_api, sitemap, xml_text
@@ -252,3 +253,22 @@ def test_feed_limit_bounds_the_main_feed(tmp_path: Path) -> None:
     assert len(root.findall(f"{ATOM}entry")) == 2
     assert len(json.loads((site.output / "feed.json").read_bytes())["items"]) == 2
     assert len(json.loads((site.output / "kudos.json").read_bytes())["kudos"]) == 6
+
+
+def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sitemaps.org caps a sitemap at 50,000 addresses; a wall of 100,000 kudos needs an index."""
+    config = load_config(FIXTURES / "small-wall")
+    paths = [f"k/{number}/" for number in range(7)]
+    single = {unit.path: unit for unit in feeds.sitemap_units(config, paths)}
+    assert list(single) == ["sitemap.xml"] and ET.fromstring(single["sitemap.xml"].render()).tag == f"{SITEMAP}urlset"
+    monkeypatch.setattr(feeds, "SITEMAP_LIMIT", 3)
+    units = {unit.path: unit for unit in feeds.sitemap_units(config, paths)}
+    assert list(units) == ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]
+    index = ET.fromstring(units["sitemap.xml"].render())
+    assert index.tag == f"{SITEMAP}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    assert parts == [config.absolute_url(f"sitemap-{n}.xml") for n in (1, 2, 3)]
+    listed = [loc.text for name in units if name != "sitemap.xml"
+              for loc in ET.fromstring(units[name].render()).iter(f"{SITEMAP}loc")]
+    assert listed == [config.absolute_url(path) for path in paths]
+    assert all(len(ET.fromstring(units[name].render())) <= 3 for name in units if name != "sitemap.xml")
