@@ -16,7 +16,7 @@ from typing import Any
 
 from .config import Config
 from .errors import Problem, SourcePos, positional_pickle
-from .models import Identities, Kudos, Link, Person, Skill
+from .models import FieldPositions, Identities, Kudos, Link, Person, Skill
 from .schema import validate_document
 from .slugs import is_slug, slugify
 from .sourcefile import SourceError, YamlDocument, decode_source, parse_yaml, split_front_matter
@@ -248,8 +248,10 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
     if problems:
         return ParseResult(problems=tuple(problems))
     role = values.get("role") or {}
-    positions = {name: document.pos((name,)) for name in values}
-    positions[""] = SourcePos(path, 1, 1)
+    places = [("", 1, 1)]  # where the file starts: the place of a problem with no field of its own
+    for name in values:
+        place = document.pos((name,))
+        places.append((name, place.line, place.column))
     kudos = Kudos(
         id=kudos_id,
         source=path,
@@ -265,7 +267,7 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
         tags=tuple(dict.fromkeys(t.strip() for t in values.get("tags") or [])),
         body_markdown=body,
         digest=source.digest,
-        positions=positions,
+        position_table=FieldPositions.pack(places),
         status=status,
         status_reason=values.get("status_reason"),
         status_date=status_date,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar, overload
 
 from .errors import SourcePos, positional_pickle
 
@@ -119,6 +120,68 @@ class Person:
         return self.kind == "organization"
 
 
+_Default = TypeVar("_Default")
+
+
+class FieldPositions(Mapping[str, SourcePos]):
+    """Where each top-level field of a file was written, as a read-only `name -> SourcePos` mapping.
+
+    Positions are read only to report a problem, so they are kept packed in one str, a line break then
+    "name<tab>line<tab>column" per field, and decoded on demand: a dict of SourcePos held ~1.4 KB per
+    kudos, the packed str ~0.2 KB (and it pickles as one str into the parse cache).
+    """
+
+    __slots__ = ("path", "table")
+
+    def __init__(self, path: str, table: str) -> None:
+        self.path = path
+        self.table = table
+
+    @staticmethod
+    def pack(positions: Iterable[tuple[str, int, int]]) -> str:
+        """The table for (field name, line, column) triples; names are schema property names."""
+        parts = []
+        for name, line, column in positions:
+            if "\t" in name or "\n" in name:
+                raise ValueError(f"a field name cannot hold a tab or a line break: {name!r}")
+            parts.append(f"\n{name}\t{line:d}\t{column:d}")
+        return "".join(parts)
+
+    @overload
+    def get(self, name: str) -> SourcePos | None: ...
+
+    @overload
+    def get(self, name: str, default: SourcePos | _Default) -> SourcePos | _Default: ...
+
+    def get(self, name: str, default: SourcePos | _Default | None = None) -> SourcePos | _Default | None:
+        table = self.table
+        start = table.find(f"\n{name}\t")
+        if start < 0:
+            return default
+        numbers = start + len(name) + 2
+        end = table.find("\n", numbers)
+        line, column = table[numbers : end if end >= 0 else len(table)].split("\t")
+        return SourcePos(self.path, int(line), int(column))
+
+    def __getitem__(self, name: str) -> SourcePos:
+        pos = self.get(name)
+        if pos is None:
+            raise KeyError(name)
+        return pos
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and f"\n{name}\t" in self.table
+
+    def __iter__(self) -> Iterator[str]:
+        return (entry.partition("\t")[0] for entry in self.table.split("\n")[1:])
+
+    def __len__(self) -> int:
+        return self.table.count("\n")
+
+    def __repr__(self) -> str:
+        return f"FieldPositions({self.path!r}, {dict(self)!r})"
+
+
 @positional_pickle
 @dataclass(slots=True)
 class Kudos:
@@ -136,7 +199,7 @@ class Kudos:
     tags: tuple[str, ...]
     body_markdown: str
     digest: str
-    positions: dict[str, SourcePos] = field(default_factory=dict)
+    position_table: str = ""  # FieldPositions.pack of where each field was written; read through `positions`
     body_html: str = ""
     excerpt: str = ""
     word_count: int = 0
@@ -170,8 +233,14 @@ class Kudos:
         return (self.id, self.source, self.from_handle, self.to_handle, self.date, self.relationship, self.skills,
                 self.status, self.aliases, self.consent_by, self.consent_date)
 
+    @property
+    def positions(self) -> FieldPositions:
+        """Where each top-level field was written (decoded on demand: only problems need it)."""
+        return FieldPositions(self.source, self.position_table)
+
     def pos(self, field_name: str) -> SourcePos:
-        return self.positions.get(field_name) or self.positions.get("", SourcePos(self.source))
+        positions = self.positions
+        return positions.get(field_name) or positions.get("") or SourcePos(self.source)
 
     @property
     def sort_key(self) -> tuple[dt.date, str]:
