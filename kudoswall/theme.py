@@ -29,9 +29,14 @@ from .theme_dirs import packaged_themes_dir as packaged_themes_dir
 from .theme_dirs import resolve_theme_dir as resolve_theme_dir
 
 CARD_TEMPLATE = "partials/card.html"
+AVATAR_TEMPLATE = "partials/avatar.html"
 CARD_INPUTS = frozenset({"kudos", "people", "links", "site"})
 """What a card may read for its HTML to be reused: the same for every page of one build, but
 `links` (keyed by its root) and `kudos`."""
+SHARED_INPUTS = frozenset({"links", "site"})
+"""What an avatar or a `shared` partial may read besides its arguments for its HTML to be reused."""
+_RENDERING_GLOBALS = frozenset({"card", "shared"})
+"""Globals whose output a reuse check cannot see through: a template calling them is not reused."""
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
            "October", "November", "December")
 
@@ -68,13 +73,40 @@ def _walk_files(folder: Path) -> Iterator[tuple[str, Path]]:
                     yield path.relative_to(folder).as_posix(), path
 
 
+def _free_names(tree: nodes.Template) -> set[str]:
+    """Variables a template reads that it does not set, take as a parameter or import itself."""
+    declared = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
+    declared |= {node.name for node in tree.find_all(nodes.Macro)}
+    declared |= {node.target for node in tree.find_all(nodes.Import)}
+    declared |= {name if isinstance(name, str) else name[1] for node in tree.find_all(nodes.FromImport)
+                 for name in node.names}
+    return {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"} - declared
+
+
+def _rendered_templates(tree: nodes.Template) -> list[str | None]:
+    """Templates a template extends, includes or imports, and those its globals render for it:
+    `card(...)` the card, `avatar(...)` partials/avatar.html, `shared("name", ...)` that name
+    (None where the name is not a literal, as jinja2.meta does for a computed include)."""
+    referenced: list[str | None] = list(jinja2.meta.find_referenced_templates(tree))
+    free = _free_names(tree)
+    referenced += [CARD_TEMPLATE] if "card" in free else []
+    referenced += [AVATAR_TEMPLATE] if "avatar" in free else []
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "shared" and "shared" in free:
+            first = call.args[0] if call.args else None
+            referenced.append(first.value if isinstance(first, nodes.Const) and isinstance(first.value, str)
+                              else None)
+    return referenced
+
+
 @dataclass
 class Theme:
     config: Config
     directory: Path
     _digests: dict[str, str] = field(default_factory=dict)
     _cards: dict[tuple[str, str], bytes] | None = None
-    _cards_reusable: bool | None = None
+    _pieces: dict[tuple[object, ...], Markup] | None = None
+    _reusable: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict)
 
     @cached_property
     def template_dirs(self) -> list[Path]:
@@ -101,7 +133,15 @@ class Theme:
         def card(context: jinja2.runtime.Context, kudos: Any) -> Markup:
             return self._card(context, kudos)
 
-        env.globals["card"] = card
+        @jinja2.pass_context
+        def avatar(context: jinja2.runtime.Context, person: Any, size: str = "md") -> Markup:
+            return self._avatar(context, person, size)
+
+        @jinja2.pass_context
+        def shared(context: jinja2.runtime.Context, name: str, **values: Any) -> Markup:
+            return self._shared(context, name, values)
+
+        env.globals.update(card=card, avatar=avatar, shared=shared)
         return env
 
     @contextlib.contextmanager
@@ -111,31 +151,65 @@ class Theme:
         A build shows each kudos' card on ~6 pages (wall, both people, "more kudos" of others),
         all from one wall; outside a build (serve renders lazily, across edits) cards are
         rendered every time. Forked workers inherit the switch and fill their own copy.
+        Avatars and `shared` partials (the header and footer) are kept the same way.
         """
-        self._cards = {}
+        self._cards, self._pieces = {}, {}
         try:
             yield
         finally:
-            self._cards = None
+            self._cards = self._pieces = None
 
     def drop_cards(self) -> None:
         """Forget the cards kept so far (inside `card_cache`, later cards are kept again)."""
         if self._cards:
-            self._cards = {}
+            self._cards, self._pieces = {}, {}
 
     def _card(self, context: jinja2.runtime.Context, kudos: Any) -> Markup:
         """`{{ card(kudos) }}`: what `{% include "partials/card.html" %}` gives, reused where it can be."""
-        template = self.env.get_template(CARD_TEMPLATE)
         cards = self._cards
         if cards is None or not self.cards_reusable:
-            return Markup(template.render({**context.get_all(), "kudos": kudos}))
+            return Markup(self.env.get_template(CARD_TEMPLATE).render({**context.get_all(), "kudos": kudos}))
         key = (kudos.id, context["links"].root)
         cached = cards.get(key)
         if cached is None:
-            html = template.render({**context.get_all(), "kudos": kudos})
+            html = self.env.get_template(CARD_TEMPLATE).render({**context.get_all(), "kudos": kudos})
             cards[key] = html.encode()  # half the memory of a str holding one non-Latin-1 character (→)
             return Markup(html)
         return Markup(cached.decode())
+
+    def _avatar(self, context: jinja2.runtime.Context, person: Any, size: str) -> Markup:
+        """`{{ avatar(person, size) }}`: the macro of partials/avatar.html, reused per person, size and root."""
+        pieces = self._pieces
+        if pieces is None:
+            return self._avatar_macro(context)(person, size)  # type: ignore[no-any-return]
+        key = (AVATAR_TEMPLATE, person.handle, person.digest, size, context["links"].root)
+        html = pieces.get(key)
+        if html is None:
+            html = self._avatar_macro(context)(person, size)
+            if self.reads_only(AVATAR_TEMPLATE, SHARED_INPUTS):
+                pieces[key] = html
+        return html
+
+    def _avatar_macro(self, context: jinja2.runtime.Context) -> Any:
+        """What `{% from "partials/avatar.html" import avatar with context %}` gives."""
+        return self.env.get_template(AVATAR_TEMPLATE).make_module(context.get_all()).avatar  # type: ignore[attr-defined]
+
+    def _shared(self, context: jinja2.runtime.Context, name: str, values: dict[str, Any]) -> Markup:
+        """`{{ shared(name, **values) }}`: what `{% include name %}` gives with `values` set.
+
+        Its HTML is reused per link root and values when the partial reads nothing but `values`
+        and SHARED_INPUTS (values must then be hashable: strings, numbers, tuples of them).
+        """
+        pieces = self._pieces
+        if pieces is None:
+            return Markup(self.env.get_template(name).render({**context.get_all(), **values}))
+        key = (name, context["links"].root, *sorted(values.items()))
+        html = pieces.get(key)
+        if html is None:
+            html = Markup(self.env.get_template(name).render({**context.get_all(), **values}))
+            if self.reads_only(name, SHARED_INPUTS.union(values)):
+                pieces[key] = html
+        return html
 
     @property
     def cards_reusable(self) -> bool:
@@ -143,9 +217,16 @@ class Theme:
 
         A wall or theme whose card reads anything else (the page's path, say) keeps a card per page.
         """
-        if self._cards_reusable is None:
-            self._cards_reusable = self._reads_only(CARD_TEMPLATE, CARD_INPUTS | set(self.env.globals), set())
-        return self._cards_reusable
+        return self.reads_only(CARD_TEMPLATE, CARD_INPUTS)
+
+    def reads_only(self, name: str, inputs: frozenset[str]) -> bool:
+        """True when template `name` and all it renders read no variable but `inputs` (and plain globals)."""
+        key = (name, inputs)
+        known = self._reusable.get(key)
+        if known is None:
+            allowed = inputs | (self.env.globals.keys() - _RENDERING_GLOBALS)
+            known = self._reusable[key] = self._reads_only(name, allowed, set())
+        return known
 
     def _reads_only(self, name: str, allowed: frozenset[str], seen: set[str]) -> bool:
         if name in seen:
@@ -153,27 +234,21 @@ class Theme:
         seen.add(name)
         source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
         tree = self.env.parse(source)
-        declared = {node.name for node in tree.find_all(nodes.Name) if node.ctx in ("store", "param")}
-        declared |= {node.name for node in tree.find_all(nodes.Macro)}
-        declared |= {node.target for node in tree.find_all(nodes.Import)}
-        declared |= {name if isinstance(name, str) else name[1] for node in tree.find_all(nodes.FromImport)
-                     for name in node.names}
-        read = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
-        if not read - declared <= allowed:
+        if not _free_names(tree) <= allowed:
             return False
-        referenced = list(jinja2.meta.find_referenced_templates(tree))
-        return all(ref is not None and self._reads_only(ref, allowed, seen) for ref in referenced)
+        return all(ref is not None and self._reads_only(ref, allowed, seen) for ref in _rendered_templates(tree))
 
     def template(self, name: str) -> jinja2.Template:
         return self.env.get_template(name)
 
     def template_digest(self, name: str) -> str:
-        """Digest of a template and every template it extends, includes or imports."""
+        """Digest of a template and every template it extends, includes, imports or renders through
+        the `card`, `avatar` and `shared` globals."""
         if name not in self._digests:
             self._digests[name] = ""  # guards against cycles
             source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
             parts = [source]
-            for referenced in sorted(r for r in jinja2.meta.find_referenced_templates(self.env.parse(source)) if r):
+            for referenced in sorted(r for r in _rendered_templates(self.env.parse(source)) if r):
                 parts.append(self.template_digest(referenced))
             self._digests[name] = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
         return self._digests[name]
