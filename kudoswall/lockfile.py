@@ -54,7 +54,13 @@ class LockRecord:
 class Lock:
     records: list[LockRecord]
     problems: list[Problem]
-    lines: dict[tuple[str, str], str]  # the exact text of each existing record, kept verbatim on append
+    text: str = ""  # the file as read: existing records are written back verbatim on append
+
+    def lines(self) -> dict[tuple[str, str], str]:
+        """The exact text of each record, by sort key; taken from `text` only when the lock is written
+        (kept as one string, not ~10,000 small ones for the whole build)."""
+        text_lines = self.text.splitlines()
+        return {record.sort_key: text_lines[record.line - 1].strip() + "\n" for record in self.records}
 
     def by_key(self, kind: RecordKind) -> dict[str, LockRecord]:
         return {r.key: r for r in self.records if r.kind == kind}
@@ -74,7 +80,6 @@ def content_digest(kudos: Kudos) -> str:
 def parse_lock(text: str, path: str = LOCK_FILE) -> Lock:
     records: list[LockRecord] = []
     problems: list[Problem] = []
-    lines: dict[tuple[str, str], str] = {}
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -91,14 +96,13 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> Lock:
             continue
         record = LockRecord(kind, key, permalink, published, str(value.get("digest", "")), number)
         records.append(record)
-        lines[record.sort_key] = stripped + "\n"
-    return Lock(records, problems, lines)
+    return Lock(records, problems, text)
 
 
 def read_lock(root: Path) -> Lock:
     path = root / LOCK_FILE
     if not path.is_file():
-        return Lock([], [], {})
+        return Lock([], [])
     return parse_lock(path.read_text(encoding="utf-8"))
 
 
@@ -125,7 +129,7 @@ def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
 
 
 def render_lock(lock: Lock, new_records: Iterable[LockRecord]) -> str:
-    lines = dict(lock.lines)
+    lines = lock.lines()
     for record in new_records:
         lines.setdefault(record.sort_key, record.to_line())
     return HEADER + "".join(line for _, line in sorted(lines.items()))
@@ -133,7 +137,8 @@ def render_lock(lock: Lock, new_records: Iterable[LockRecord]) -> str:
 
 def append_to_lock(root: Path, lock: Lock, new_records: list[LockRecord]) -> int:
     """Add records (never rewriting existing ones) with an atomic replace; returns how many were added."""
-    fresh = [r for r in new_records if r.sort_key not in lock.lines]
+    known = {record.sort_key for record in lock.records}
+    fresh = [r for r in new_records if r.sort_key not in known]
     if not fresh:
         return 0
     text = render_lock(lock, fresh)

@@ -73,3 +73,17 @@ def test_renamed_kudos_keeps_the_first_published_date_of_its_alias() -> None:
 
 def test_no_lock_file_means_no_records(tmp_path: Path) -> None:
     assert read_lock(tmp_path).records == []
+
+
+def test_existing_records_are_written_back_exactly_as_they_were_typed() -> None:
+    """Blank lines and comments drop out, but each record keeps its own spacing and key order."""
+    typed = ('# a comment\n\n{"permalink":"k/b/",  "kind":"kudos", "id":"b", "published":"2024-01-02"}\n'
+             '  {"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}  \n')
+    lock = parse_lock(typed)
+    new = LockRecord("kudos", "a", "k/a/", TODAY, "sha256:" + "0" * 64)
+    rendered = render_lock(lock, [new]).splitlines()
+    assert rendered[2:] == [  # after the two lines of the header, sorted by kind and id
+        new.to_line().strip(),
+        '{"permalink":"k/b/",  "kind":"kudos", "id":"b", "published":"2024-01-02"}',
+        '{"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}',
+    ]
