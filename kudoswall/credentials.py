@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
@@ -72,6 +73,10 @@ def credential_document(kudos: Kudos, writer: Person, recipient: Person, config:
     }
 
 
+def _render_credential(kudos: Kudos, writer: Person, recipient: Person, config: Config) -> bytes:
+    return credential_bytes(credential_document(kudos, writer, recipient, config))
+
+
 def credential_bytes(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
@@ -85,13 +90,9 @@ def credential_units(wall: Wall, config: Config, focus: Focus | None = None) -> 
         if focus is not None and kudos.id not in focus.ids:
             continue
         writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
-
-        def render(kudos: Kudos = kudos, writer: Person = writer, recipient: Person = recipient) -> bytes:
-            return credential_bytes(credential_document(kudos, writer, recipient, config))
-
         yield OutputUnit(credential_path(kudos.id),
                          fingerprint("credential", config_digest, kudos.digest, writer.digest, recipient.digest),
-                         render)
+                         partial(_render_credential, kudos, writer, recipient, config))  # lighter than a closure
         if key is not None:
             yield _jwt_unit(kudos, writer, recipient, config, key)
     if key is not None and focus is None:
