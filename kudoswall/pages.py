@@ -89,6 +89,7 @@ class PagePlanner:
         self.extra_context = extra_context or {}
         self._keys = keys
         self._prefixes: dict[str, str] = {}
+        self.absolute_links = Links(config.base_url)
 
     @property
     def keys(self) -> dict[str, str]:
@@ -111,6 +112,7 @@ class PagePlanner:
                 "wall": self.wall,
                 "people": self.wall.people,
                 "links": links,
+                "absolute_links": self.absolute_links,
                 "page_path": url_path,
                 "canonical_url": self.config.absolute_url(url_path),
                 "generator": f"kudoswall {__version__}",
@@ -162,11 +164,7 @@ class PagePlanner:
             if focus is not None and not focus.shows([kudos, *more]):
                 continue
             writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
-            context = {
-                "kudos": kudos,
-                "writer": writer,
-                "recipient": recipient,
-            }
+            context = {"kudos": kudos, "writer": writer, "recipient": recipient, "more_kudos": more}
             yield self._unit(kudos_path(kudos.id), "kudos.html", self._kudos_digests([kudos, *more]),
                              context, late_context=partial(self._kudos_jsonld, kudos, writer, recipient))
 

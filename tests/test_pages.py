@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from sitecheck import FIXTURES, BuiltSite, check_page, check_stylesheet, demo_site, parse_html, small_wall_site
@@ -241,3 +242,25 @@ def test_a_unit_whose_fingerprint_is_unchanged_renders_the_same_bytes(edit: str,
              if path in before and before[path].fingerprint == unit.fingerprint
              and before[path].render() != unit.render()]
     assert stale == []
+
+
+def test_kudos_pages_show_three_more_kudos_for_the_recipient_and_absolute_print_addresses() -> None:
+    site = demo_site()
+    api = json.loads((site.output / "kudos.json").read_text("utf-8"))
+    received: dict[str, list[str]] = {}
+    for kudos in api["kudos"]:  # newest first, as the wall lists them
+        received.setdefault(kudos["to"], []).append(kudos["id"])
+    with_more = 0
+    for kudos in api["kudos"]:
+        page = f"k/{kudos['id']}/"
+        document = page_tree(site, page + "index.html")
+        more = document.find(".//section[@class='more']")  # type: ignore[attr-defined]
+        expected = [other for other in received[kudos["to"]] if other != kudos["id"]][:3]
+        shown = [] if more is None else [a.get("href") for a in more.iter("a") if a.get("href").startswith("../../k/")]
+        assert shown == [f"../../k/{other}/" for other in expected], page
+        with_more += bool(expected)
+        printed = [(a.get("href"), a.get("data-print-url")) for a in document.iter("a")  # type: ignore[attr-defined]
+                   if a.get("data-print-url") is not None]
+        assert len(printed) >= 2 + len(kudos["skills"])  # both people and every skill
+        assert all(url == urljoin(site.base_url + page, href) for href, url in printed), page
+    assert with_more >= 10
