@@ -159,17 +159,21 @@ class PagePlanner:
         for kudos in self.wall.kudos:
             if focus is not None and kudos.to_handle not in focus.people:
                 continue  # neither this kudos nor the ones it lists were edited
-            # kudos.html lists up to three more kudos for the same recipient
-            more = [other for other in self.wall.received.get(kudos.to_handle, [])[:4] if other is not kudos][:3]
+            more = self._more_kudos(kudos)
             if focus is not None and not focus.shows([kudos, *more]):
                 continue
             writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
-            context = {"kudos": kudos, "writer": writer, "recipient": recipient, "more_kudos": more}
+            context = {"kudos": kudos, "writer": writer, "recipient": recipient}
             yield self._unit(kudos_path(kudos.id), "kudos.html", self._kudos_digests([kudos, *more]),
-                             context, late_context=partial(self._kudos_jsonld, kudos, writer, recipient))
+                             context, late_context=partial(self._kudos_late_context, kudos, writer, recipient))
 
-    def _kudos_jsonld(self, kudos: Kudos, writer: Person, recipient: Person) -> dict[str, Any]:
-        return {"jsonld": kudos_jsonld(kudos, writer, recipient, self.config)}
+    def _more_kudos(self, kudos: Kudos) -> list[Kudos]:
+        """Up to three more kudos for the same recipient, newest first (the first four hold them)."""
+        return [other for other in self.wall.received.get(kudos.to_handle, [])[:4] if other is not kudos][:3]
+
+    def _kudos_late_context(self, kudos: Kudos, writer: Person, recipient: Person) -> dict[str, Any]:
+        """Computed when the page renders, so a plan of 10,000s of pages does not hold them."""
+        return {"jsonld": kudos_jsonld(kudos, writer, recipient, self.config), "more_kudos": self._more_kudos(kudos)}
 
     def people_pages(self) -> Iterator[OutputUnit]:
         wall = self.wall
