@@ -124,8 +124,11 @@ class ParseCache:
                 sources[index] = read_source(config, path)
         on_disk: dict[str, tuple[str, ParseResult]] = {}
         disk_changed = False
+        shared = SharedValues()
         if store is not None:
-            on_disk = cache.load(store, PARSE_CACHE_FILE, digest) or {}
+            for rel, entry in cache.load_items(store, PARSE_CACHE_FILE, digest) or ():
+                shared.share(entry[1])  # as each batch is unpickled: the next reuses the room
+                on_disk[rel] = entry
             disk_changed = not on_disk
         digests = {index: hashlib.sha256(source.data).hexdigest() for index, source in sources.items()}
         missing = []
@@ -139,10 +142,6 @@ class ParseCache:
         def task(start: int, end: int) -> list[ParseResult]:
             return [parse_source(sources[i], files[i][1], config) for i in missing[start:end]]
 
-        shared = SharedValues()
-        for index in sources:
-            if (from_disk := results[index]) is not None:
-                shared.share(from_disk)
         targets = iter(missing)
         for chunk in run_chunked(task, len(missing), jobs):  # shared as each arrives: the next reuses the room
             for parsed in chunk:
@@ -152,7 +151,7 @@ class ParseCache:
         if store is not None and (missing or disk_changed or len(on_disk) != len(files)):
             # stored before cross-file validation, which annotates models, so entries stay pristine;
             # only files whose digest this run computed (the in-process layer does not keep digests)
-            cache.store(store, PARSE_CACHE_FILE, digest, {rels[i]: (digests[i], results[i]) for i in sources})
+            cache.store_items(store, PARSE_CACHE_FILE, digest, ((rels[i], (digests[i], results[i])) for i in sources))
         done: list[ParseResult] = []
         for index, maybe in enumerate(results):
             assert maybe is not None

@@ -68,7 +68,7 @@ def test_models_from_the_disk_cache_share_their_repeated_values(tmp_path: Path) 
         source = read_source(config, path)
         result = (parse_kudos if path.suffix == ".md" else parse_person)(source, config)
         entries[source.rel_path] = (source.digest, pickle.loads(pickle.dumps(result)))
-    cache.store(store, PARSE_CACHE_FILE, config.digest(), entries)
+    cache.store_items(store, PARSE_CACHE_FILE, config.digest(), entries.items())
     cache_object = ParseCache()
     results = parse_wall(root, store, cache_object)
     assert cache_object.parsed == 0  # every model came from the disk cache
