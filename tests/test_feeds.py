@@ -272,3 +272,11 @@ def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts(monkeypatch
               for loc in ET.fromstring(units[name].render()).iter(f"{SITEMAP}loc")]
     assert listed == [config.absolute_url(path) for path in paths]
     assert all(len(ET.fromstring(units[name].render())) <= 3 for name in units if name != "sitemap.xml")
+
+
+def test_xml_bytes_are_what_elementtree_writes_as_utf_8() -> None:
+    root = ET.Element("feed", {"a": 'é\u2028"<&>', "xmlns": "urn:x"})
+    child = ET.SubElement(root, "entry", {"t": "\t\n"})
+    child.text, child.tail = "€ \U0001f600 <&> \r\n]]>", "tail & more"
+    ET.indent(root)
+    assert feeds._xml_bytes(root) == ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
