@@ -178,7 +178,12 @@ class SiteWriter:
             return
         parent = rel_dir.rpartition("/")[0]
         self._ensure_dir(parent)
-        path = self.staging / rel_dir
+        path = f"{self.staging}/{rel_dir}"  # not Path: this runs for every folder of a build
+        if self._fresh:  # staging started empty: the folder is new (one call, not a stat and a mkdir)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path)
+                self._dirs.add(rel_dir)
+                return
         try:
             mode = os.lstat(path).st_mode
             if not stat.S_ISDIR(mode):
