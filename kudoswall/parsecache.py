@@ -9,7 +9,6 @@ neither YAML nor Markdown. Results depend only on a file's bytes and the configu
 
 from __future__ import annotations
 
-import hashlib
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,15 +112,6 @@ class ParseCache:
         results: list[ParseResult | None] = [None] * len(files)
         keys: list[StatKey] = []
         rels = [relative_path(path, config.root) for path, _ in files]
-        sources: dict[int, SourceFile] = {}
-        for index, (path, _) in enumerate(files):
-            info = path.stat()
-            keys.append((info.st_size, info.st_mtime_ns))
-            cached = self.entries.get(rels[index])
-            if cached is not None and cached[0] == keys[index]:
-                results[index] = cached[1]
-            else:
-                sources[index] = read_source(config, path)
         on_disk: dict[str, tuple[str, ParseResult]] = {}
         disk_changed = False
         shared = SharedValues()
@@ -130,14 +120,23 @@ class ParseCache:
                 shared.share(entry[1])  # as each batch is unpickled: the next reuses the room
                 on_disk[rel] = entry
             disk_changed = not on_disk
-        digests = {index: hashlib.sha256(source.data).hexdigest() for index, source in sources.items()}
-        missing = []
-        for index in sources:
+        digests: dict[int, str] = {}  # of every file read (not taken from the in-process layer)
+        sources: dict[int, SourceFile] = {}  # of the files to parse: only their bytes are kept
+        for index, (path, _) in enumerate(files):
+            info = path.stat()
+            keys.append((info.st_size, info.st_mtime_ns))
+            cached = self.entries.get(rels[index])
+            if cached is not None and cached[0] == keys[index]:
+                results[index] = cached[1]
+                continue
+            source = read_source(config, path)
+            digests[index] = source.digest
             stored = on_disk.get(rels[index])
             if stored is not None and stored[0] == digests[index]:
                 results[index] = stored[1]
             else:
-                missing.append(index)
+                sources[index] = source
+        missing = list(sources)
 
         def task(start: int, end: int) -> list[ParseResult]:
             return [parse_source(sources[i], files[i][1], config) for i in missing[start:end]]
@@ -147,11 +146,12 @@ class ParseCache:
             for parsed in chunk:
                 shared.share(parsed)
                 results[next(targets)] = parsed
+        sources.clear()  # all parsed: the bytes are not held while the cache is stored
         self.parsed = len(missing)
         if store is not None and (missing or disk_changed or len(on_disk) != len(files)):
             # stored before cross-file validation, which annotates models, so entries stay pristine;
             # only files whose digest this run computed (the in-process layer does not keep digests)
-            cache.store_items(store, PARSE_CACHE_FILE, digest, ((rels[i], (digests[i], results[i])) for i in sources))
+            cache.store_items(store, PARSE_CACHE_FILE, digest, ((rels[i], (digests[i], results[i])) for i in digests))
         done: list[ParseResult] = []
         for index, maybe in enumerate(results):
             assert maybe is not None
