@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from types import BuiltinMethodType, MethodType
 from typing import Any
 
 import jinja2
@@ -99,6 +100,24 @@ def _rendered_templates(tree: nodes.Template) -> list[str | None]:
     return referenced
 
 
+class QuickCallContext(jinja2.runtime.Context):
+    """Jinja's context, whose `call` (every `x.method(...)` in a template) skips the checks for
+    pass_context & co. when the callee is a bound method that carries no such mark or a built-in
+    method (`links.kudos(k)`, `date.isoformat()`): same result, ~1 us less a call, ~30 a page."""
+
+    def call(self, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        kind = type(obj)
+        if kind is BuiltinMethodType or (kind is MethodType and not hasattr(obj.__func__, "jinja_pass_arg")):
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return obj(*args, **kwargs)
+            except StopIteration:  # as Jinja's own call answers it
+                return self.environment.undefined("value was undefined because a callable raised a"
+                                                  " StopIteration exception")
+        return super().call(obj, *args, **kwargs)
+
+
 @dataclass
 class Theme:
     config: Config
@@ -128,6 +147,7 @@ class Theme:
             auto_reload=False,  # a build's templates do not change; serve makes a new Theme when they do
             cache_size=-1,  # a plain dict: every page looks up its base and partials, a theme has few templates
         )
+        env.context_class = QuickCallContext
         env.filters["longdate"] = long_date
 
         @jinja2.pass_context
