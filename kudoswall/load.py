@@ -50,10 +50,24 @@ class ParseResult:
 
 
 _child_paths: dict[tuple[Path, str], Path] = {}
+_listed_folders: set[Path] = set()
+
+
+def _child_paths_of(folder: Path, names: list[str]) -> list[Path]:
+    """`folder / name` for each name, remembered from a folder's second listing in this process on.
+
+    Serve lists the same 10,000s of files on every rebuild (56 -> 32 ms remembered); a build lists
+    each folder once, and remembering would only keep ~600 B of Path per file after loading.
+    """
+    if folder not in _listed_folders:
+        if len(_listed_folders) > 1_000:
+            _listed_folders.clear()
+        _listed_folders.add(folder)
+        return [folder / name for name in names]
+    return [_child_path(folder, name) for name in names]
 
 
 def _child_path(folder: Path, name: str) -> Path:
-    """`folder / name`, remembered: serve lists the same 10,000s of files on every rebuild."""
     key = (folder, name)
     path = _child_paths.get(key)
     if path is None:
@@ -91,7 +105,7 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
                     continue
                 if entry.is_file() and entry.name.endswith(suffixes):
                     found.append(entry.name)
-        return [_child_path(folder, name) for name in sorted(found)]  # sorting names, not Paths: 10x faster
+        return _child_paths_of(folder, sorted(found))  # sorting names, not Paths: 10x faster
 
     content = config.content_path
     for folder in (content, content / PEOPLE_DIR, content / KUDOS_DIR):
