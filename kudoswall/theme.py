@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -118,6 +118,18 @@ class QuickCallContext(jinja2.runtime.Context):
         return super().call(obj, *args, **kwargs)
 
 
+class ThemeEnvironment(jinja2.Environment):
+    """Jinja's environment with QuickCallContext, and a template's globals as one plain dict instead
+    of a ChainMap over the environment's: each render copies them into its context, ~8 us for a
+    ChainMap, ~1 us for a dict (a build renders each page and each card once). A Theme sets its
+    globals before it loads any template, so the copy taken at load time misses nothing."""
+
+    context_class = QuickCallContext
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return {**self.globals, **d} if d else dict(self.globals)
+
+
 @dataclass
 class Theme:
     config: Config
@@ -137,7 +149,7 @@ class Theme:
     @cached_property
     def env(self) -> jinja2.Environment:
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in self.template_dirs])
-        env = jinja2.Environment(
+        env = ThemeEnvironment(
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -147,7 +159,6 @@ class Theme:
             auto_reload=False,  # a build's templates do not change; serve makes a new Theme when they do
             cache_size=-1,  # a plain dict: every page looks up its base and partials, a theme has few templates
         )
-        env.context_class = QuickCallContext
         env.filters["longdate"] = long_date
 
         @jinja2.pass_context
