@@ -198,16 +198,8 @@ def _kudos_record_text(kudos: Kudos, config: Config) -> bytes:
     return record.replace("\n", "\n  ").encode("utf-8")  # JSON strings hold no raw newline
 
 
-def kudos_api(config: Config, wall: Wall) -> bytes:
-    """The whole wall as one JSON document; its shape is kudoswall/schema/api.schema.json.
-
-    Byte for byte `json.dumps` of the whole document with indent=1, assembled from the head
-    (up to "people"), the kudos records, and the tail ("skills"). Records are written one by one
-    into one buffer, whose bytes BytesIO hands over without a copy: the document (tens of
-    megabytes for a large wall) is in memory once. A record unchanged since the last render in
-    this process (serve) is copied from that document instead of serialised again.
-    """
-    global _last_api
+def _api_ends(config: Config, wall: Wall) -> tuple[bytes, bytes]:
+    """kudos.json before its kudos list (the head, up to `"kudos": `) and after it (the skills)."""
     head = {
         "version": API_VERSION,
         "generator": f"kudoswall {__version__}",
@@ -224,8 +216,22 @@ def kudos_api(config: Config, wall: Wall) -> bytes:
     }
     head_text = json.dumps(head, ensure_ascii=False, indent=1, allow_nan=False)  # '{\n ... \n}'
     tail_text = json.dumps(tail, ensure_ascii=False, indent=1, allow_nan=False)
+    return f'{head_text[:-2]},\n "kudos": '.encode(), f",\n{tail_text[2:]}\n".encode()
+
+
+def kudos_api(config: Config, wall: Wall) -> bytes:
+    """The whole wall as one JSON document; its shape is kudoswall/schema/api.schema.json.
+
+    Byte for byte `json.dumps` of the whole document with indent=1, assembled from the head
+    (up to "people"), the kudos records, and the tail ("skills"). Records are written one by one
+    into one buffer, whose bytes BytesIO hands over without a copy: the document (tens of
+    megabytes for a large wall) is in memory once. A record unchanged since the last render in
+    this process (serve) is copied from that document instead of serialised again.
+    """
+    global _last_api
+    opening, closing = _api_ends(config, wall)
     out = io.BytesIO()
-    out.write(f'{head_text[:-2]},\n "kudos": '.encode())
+    out.write(opening)
     if not wall.kudos:
         out.write(b"[]")
     previous, previous_spans = _last_api
@@ -241,11 +247,31 @@ def kudos_api(config: Config, wall: Wall) -> bytes:
         spans[key] = (start, out.tell())
     if wall.kudos:
         out.write(b"\n ]")
-    out.write(f",\n{tail_text[2:]}\n".encode())
+    out.write(closing)
     earlier.release()
     document = out.getvalue()
     _last_api = (document, spans)
     return document
+
+
+def kudos_api_chunks(config: Config, wall: Wall) -> Iterator[bytes]:
+    """kudos.json piece by piece: the same bytes as `kudos_api`, never whole in memory.
+
+    What a build writes (write.py streams it): at 100,000 kudos the document is ~230 MB, and
+    holding it made the rendering worker the build's peak. Serve keeps using `kudos_api`.
+    """
+    opening, closing = _api_ends(config, wall)
+    yield opening
+    batch: list[bytes] = [] if wall.kudos else [b"[]"]
+    for number, kudos in enumerate(wall.kudos):
+        batch += (b",\n  " if number else b"[\n  ", _kudos_record_text(kudos, config))
+        if len(batch) >= 1024:
+            yield b"".join(batch)
+            batch = []
+    if wall.kudos:
+        batch.append(b"\n ]")
+    yield b"".join(batch)
+    yield closing
 
 
 def sitemap(config: Config, url_paths: list[str]) -> bytes:
@@ -310,7 +336,8 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
                          lambda: json_feed(config, people, latest))
     all_digests = [*(p.digest for p in people.values()), *(keys[k.id] for k in wall.kudos),  # history too
                    *(k.history.source if k.history else "" for k in wall.kudos)]  # which History.key leaves out
-    yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall))
+    yield OutputUnit("kudos.json", fingerprint("api", config_digest, all_digests), lambda: kudos_api(config, wall),
+                     chunks=lambda: kudos_api_chunks(config, wall))
     for person in people.values():
         received = wall.received.get(person.handle, [])[: config.feed_limit]
         if focus is not None and (person.handle not in focus.people or not focus.shows(received)):

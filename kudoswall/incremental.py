@@ -126,7 +126,10 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
             if not any(unit.path.endswith(".html") for unit in chunk):
                 theme.drop_cards()  # pages come first in a plan; the large files after (kudos.json) need the room
             for unit in chunk:
-                writer.write(unit.path, unit.render())
+                if unit.chunks is not None:
+                    writer.write_chunks(unit.path, unit.chunks())
+                else:
+                    writer.write(unit.path, unit.render())
             counts = writer.changed - before[0], writer.unchanged - before[1]
             writer.changed, writer.unchanged = before  # counted once, below, wherever this ran
             return counts

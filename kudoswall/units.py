@@ -14,9 +14,13 @@ from typing import cast
 
 @dataclass(frozen=True, slots=True)
 class OutputUnit:
+    """`chunks`, when set, gives the same bytes as `render` in pieces, for a file too large to hold
+    whole (kudos.json of a large wall); a build streams them to disk, serve still uses `render`."""
+
     path: str
     fingerprint: str
     render: Callable[[], bytes]
+    chunks: Callable[[], Iterable[bytes]] | None = None
 
 
 def fingerprint(*parts: str | Iterable[str]) -> str:

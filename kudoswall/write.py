@@ -19,7 +19,7 @@ import re
 import shutil
 import stat
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -212,6 +212,43 @@ class SiteWriter:
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
+        self.changed += 1
+        return True
+
+    def write_chunks(self, rel_path: str, chunks: Iterable[bytes]) -> bool:
+        """Like `write`, for content produced in pieces and never held whole in memory.
+
+        The pieces go to a temporary file beside the target, compared on the way with what
+        the target holds; only if they differ does the temporary file replace it.
+        """
+        _check_rel_path(rel_path)
+        self._claim(rel_path)
+        self._ensure_dir(rel_path.rpartition("/")[0])
+        path = f"{self.staging}/{rel_path}"
+        existing_fd = -1 if self._fresh else self._open_existing(path)
+        if existing_fd < 0:  # nothing to compare with: write in place
+            with os.fdopen(os.open(path, _WRITE_FLAGS, 0o644), "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            self.changed += 1
+            return True
+        temp = f"{path}.kudoswall-part"
+        same = True
+        try:
+            with os.fdopen(existing_fd, "rb") as existing, os.fdopen(os.open(temp, _WRITE_FLAGS, 0o644), "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    same = same and existing.read(len(chunk)) == chunk
+                same = same and existing.read(1) == b""
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        if same:
+            os.unlink(temp)
+            self.unchanged += 1
+            return False
+        os.replace(temp, path)
         self.changed += 1
         return True
 
