@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Literal, TypeVar, overload
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, TypeVar, overload
 
 from .errors import SourcePos, positional_pickle
 
@@ -182,7 +183,6 @@ class FieldPositions(Mapping[str, SourcePos]):
         return f"FieldPositions({self.path!r}, {dict(self)!r})"
 
 
-@positional_pickle
 @dataclass(slots=True)
 class Kudos:
     id: str
@@ -233,6 +233,18 @@ class Kudos:
         return (self.id, self.source, self.from_handle, self.to_handle, self.date, self.relationship, self.skills,
                 self.status, self.aliases, self.consent_by, self.consent_date)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled as its field values in order (see errors.positional_pickle), with each long text
+        that is not ASCII as UTF-8 bytes: pickling a str keeps a UTF-8 copy of it inside the str for
+        good, and the build pickles every kudos it keeps into the parse cache (~240 B a kudos for
+        an excerpt with an ellipsis; a body with one accent or curly quote, its whole length)."""
+        values = _kudos_values(self)
+        if all(values[index].isascii() for index in _LONG_TEXTS):
+            return (Kudos, values)
+        return (_unpickle_kudos, tuple(
+            value.encode("utf-8", "surrogatepass") if index in _LONG_TEXTS and not value.isascii() else value
+            for index, value in enumerate(values)))
+
     @property
     def positions(self) -> FieldPositions:
         """Where each top-level field was written (decoded on demand: only problems need it)."""
@@ -249,6 +261,17 @@ class Kudos:
     @property
     def relationship_label(self) -> str:
         return RELATIONSHIP_LABELS[self.relationship]
+
+
+_kudos_values = operator.attrgetter(*(each.name for each in fields(Kudos)))
+_LONG_TEXTS = frozenset(index for index, each in enumerate(fields(Kudos))
+                        if each.name in ("body_markdown", "body_html", "excerpt"))
+
+
+def _unpickle_kudos(*values: Any) -> Kudos:
+    texts: list[Any] = [value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+                        for value in values]
+    return Kudos(*texts)
 
 
 @dataclass
