@@ -71,6 +71,7 @@ def run_chunked(task: Callable[[int, int], Result], count: int, jobs: int,
                 progress(end - start)
         return
     _task = task
+    frozen_by_caller = gc.get_freeze_count() > 0  # build_site freezes the wall and the plan for the build
     gc.freeze()  # keeps inherited objects' pages shared instead of copied by the collector
     try:
         initializer = _die_with_parent if sys.platform == "linux" else None
@@ -81,7 +82,8 @@ def run_chunked(task: Callable[[int, int], Result], count: int, jobs: int,
                     progress(end - start)
     finally:
         _task = None
-        gc.unfreeze()
+        if not frozen_by_caller:  # else the caller's unfreeze, later, thaws what this froze too
+            gc.unfreeze()
 
 
 def flatten(parts: Sequence[list[Result]] | Iterator[list[Result]]) -> list[Result]:

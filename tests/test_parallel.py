@@ -1,0 +1,43 @@
+"""Work spread over forked workers: same results in order, and the collector's state left as found."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from kudoswall.parallel import MIN_ITEMS_PER_WORKER, flatten, run_chunked
+
+COUNT = 3 * MIN_ITEMS_PER_WORKER
+
+
+def squares(start: int, end: int) -> list[int]:
+    return [n * n for n in range(start, end)]
+
+
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_results_come_back_in_order(jobs: int) -> None:
+    assert flatten(run_chunked(squares, COUNT, jobs)) == [n * n for n in range(COUNT)]
+
+
+@pytest.mark.usefixtures("thawed")
+def test_objects_frozen_by_the_caller_stay_frozen() -> None:
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    flatten(run_chunked(squares, COUNT, 2))
+    assert gc.get_freeze_count() >= frozen
+
+
+@pytest.mark.usefixtures("thawed")
+def test_a_caller_that_froze_nothing_finds_nothing_frozen() -> None:
+    flatten(run_chunked(squares, COUNT, 2))
+    assert gc.get_freeze_count() == 0
