@@ -144,6 +144,7 @@ def plain_text(clean_html: str) -> str:
     (a property test holds it to the nh3 pass it replaced).
     """
     text = _TAG.sub("", clean_html.replace("</p>", "</p> ").replace("</li>", "</li> "))
+    text = text[1:] if text.startswith("\ufeff") else text  # an HTML parser drops one leading BOM, as nh3 did
     return " ".join(html.unescape(text).split())
 
 

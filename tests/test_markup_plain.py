@@ -23,6 +23,10 @@ def test_every_kind_of_whitespace_becomes_one_space_and_ends_are_trimmed() -> No
     assert plain_text(body) == "a b c d e f"
 
 
+def test_a_leading_byte_order_mark_goes_as_it_did_through_nh3() -> None:
+    assert plain_text("\ufeff\ufeffa<p>b</p>") == nh3_plain_text("\ufeff\ufeffa<p>b</p>") == "\ufeffab"
+
+
 def test_tags_go_and_entities_are_decoded() -> None:
     assert plain_text('<p><a href="https://x.example/?a=1&amp;b=2">x &lt;y&gt; &amp; z</a></p>') == "x <y> & z"
 
