@@ -11,7 +11,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from . import __version__
@@ -219,35 +219,49 @@ def _api_ends(config: Config, wall: Wall) -> tuple[bytes, bytes]:
     return f'{head_text[:-2]},\n "kudos": '.encode(), f",\n{tail_text[2:]}\n".encode()
 
 
+def _api_parts(config: Config, wall: Wall, record: Callable[[Kudos], bytes | memoryview]
+               ) -> Iterator[bytes | memoryview]:
+    """kudos.json in order: head, each kudos' record (from `record`) between separators, tail.
+
+    Byte for byte `json.dumps` of the whole document with indent=1. `record` is called for a
+    kudos only once everything before its record has been taken from this generator.
+    """
+    opening, closing = _api_ends(config, wall)
+    yield opening
+    if not wall.kudos:
+        yield b"[]"
+    for number, kudos in enumerate(wall.kudos):
+        yield b",\n  " if number else b"[\n  "
+        yield record(kudos)
+    if wall.kudos:
+        yield b"\n ]"
+    yield closing
+
+
 def kudos_api(config: Config, wall: Wall) -> bytes:
     """The whole wall as one JSON document; its shape is kudoswall/schema/api.schema.json.
 
-    Byte for byte `json.dumps` of the whole document with indent=1, assembled from the head
-    (up to "people"), the kudos records, and the tail ("skills"). Records are written one by one
-    into one buffer, whose bytes BytesIO hands over without a copy: the document (tens of
-    megabytes for a large wall) is in memory once. A record unchanged since the last render in
-    this process (serve) is copied from that document instead of serialised again.
+    Parts are written one by one into one buffer, whose bytes BytesIO hands over without a copy:
+    the document (tens of megabytes for a large wall) is in memory once. A record unchanged since
+    the last render in this process (serve) is copied from that document, not serialised again.
     """
     global _last_api
-    opening, closing = _api_ends(config, wall)
-    out = io.BytesIO()
-    out.write(opening)
-    if not wall.kudos:
-        out.write(b"[]")
     previous, previous_spans = _last_api
     earlier = memoryview(previous)
     spans: dict[RecordKey, tuple[int, int]] = {}
     config_digest = config.digest()
-    for number, kudos in enumerate(wall.kudos):
-        out.write(b",\n  " if number else b"[\n  ")
+    out = io.BytesIO()
+
+    def record(kudos: Kudos) -> bytes | memoryview:
         key = _record_key(kudos, config_digest)
-        start = out.tell()
         span = previous_spans.get(key)
-        out.write(earlier[span[0]:span[1]] if span is not None else _kudos_record_text(kudos, config))
-        spans[key] = (start, out.tell())
-    if wall.kudos:
-        out.write(b"\n ]")
-    out.write(closing)
+        text = earlier[span[0]:span[1]] if span is not None else _kudos_record_text(kudos, config)
+        start = out.tell()  # everything before this record is written (see _api_parts)
+        spans[key] = (start, start + len(text))
+        return text
+
+    for part in _api_parts(config, wall, record):
+        out.write(part)
     earlier.release()
     document = out.getvalue()
     _last_api = (document, spans)
@@ -260,18 +274,13 @@ def kudos_api_chunks(config: Config, wall: Wall) -> Iterator[bytes]:
     What a build writes (write.py streams it): at 100,000 kudos the document is ~230 MB, and
     holding it made the rendering worker the build's peak. Serve keeps using `kudos_api`.
     """
-    opening, closing = _api_ends(config, wall)
-    yield opening
-    batch: list[bytes] = [] if wall.kudos else [b"[]"]
-    for number, kudos in enumerate(wall.kudos):
-        batch += (b",\n  " if number else b"[\n  ", _kudos_record_text(kudos, config))
-        if len(batch) >= 1024:
+    batch: list[bytes | memoryview] = []
+    for part in _api_parts(config, wall, lambda kudos: _kudos_record_text(kudos, config)):
+        batch.append(part)
+        if len(batch) >= 1024:  # ~512 records, ~1 MB a piece
             yield b"".join(batch)
             batch = []
-    if wall.kudos:
-        batch.append(b"\n ]")
     yield b"".join(batch)
-    yield closing
 
 
 def sitemap(config: Config, url_paths: list[str]) -> bytes:
