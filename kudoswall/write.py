@@ -193,12 +193,16 @@ class SiteWriter:
             os.mkdir(path)
         self._dirs.add(rel_dir)
 
-    def write(self, rel_path: str, content: bytes) -> bool:
-        """Put one file in staging; True when its bytes changed."""
+    def _target(self, rel_path: str) -> str:
+        """The staging path a file of this build goes to, its folder made; refuses unsafe or repeated paths."""
         _check_rel_path(rel_path)
         self._claim(rel_path)
         self._ensure_dir(rel_path.rpartition("/")[0])
-        path = f"{self.staging}/{rel_path}"  # not Path: this runs for every file of a build
+        return f"{self.staging}/{rel_path}"  # not Path: this runs for every file of a build
+
+    def write(self, rel_path: str, content: bytes) -> bool:
+        """Put one file in staging; True when its bytes changed."""
+        path = self._target(rel_path)
         fd = -1 if self._fresh else self._open_existing(path)
         if fd >= 0:
             with os.fdopen(fd, "rb") as existing:
@@ -221,10 +225,7 @@ class SiteWriter:
         The pieces go to a temporary file beside the target, compared on the way with what
         the target holds; only if they differ does the temporary file replace it.
         """
-        _check_rel_path(rel_path)
-        self._claim(rel_path)
-        self._ensure_dir(rel_path.rpartition("/")[0])
-        path = f"{self.staging}/{rel_path}"
+        path = self._target(rel_path)
         existing_fd = -1 if self._fresh else self._open_existing(path)
         if existing_fd < 0:  # nothing to compare with: write in place
             with os.fdopen(os.open(path, _WRITE_FLAGS, 0o644), "wb") as out:
