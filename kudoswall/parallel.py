@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 Result = TypeVar("Result")
@@ -85,6 +85,3 @@ def run_chunked(task: Callable[[int, int], Result], count: int, jobs: int,
         if not frozen_by_caller:  # else the caller's unfreeze, later, thaws what this froze too
             gc.unfreeze()
 
-
-def flatten(parts: Sequence[list[Result]] | Iterator[list[Result]]) -> list[Result]:
-    return [item for part in parts for item in part]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kudoswall.parallel import MIN_ITEMS_PER_WORKER, flatten, run_chunked
+from kudoswall.parallel import MIN_ITEMS_PER_WORKER, run_chunked
 
 COUNT = 3 * MIN_ITEMS_PER_WORKER
 
@@ -25,7 +25,7 @@ def thawed() -> Iterator[None]:
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_results_come_back_in_order(jobs: int) -> None:
-    assert flatten(run_chunked(squares, COUNT, jobs)) == [n * n for n in range(COUNT)]
+    assert [n for chunk in run_chunked(squares, COUNT, jobs) for n in chunk] == [n * n for n in range(COUNT)]
 
 
 @pytest.mark.usefixtures("thawed")
@@ -33,11 +33,11 @@ def test_objects_frozen_by_the_caller_stay_frozen() -> None:
     gc.freeze()
     frozen = gc.get_freeze_count()
     assert frozen > 0
-    flatten(run_chunked(squares, COUNT, 2))
+    list(run_chunked(squares, COUNT, 2))
     assert gc.get_freeze_count() >= frozen
 
 
 @pytest.mark.usefixtures("thawed")
 def test_a_caller_that_froze_nothing_finds_nothing_frozen() -> None:
-    flatten(run_chunked(squares, COUNT, 2))
+    list(run_chunked(squares, COUNT, 2))
     assert gc.get_freeze_count() == 0
