@@ -10,12 +10,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import BuiltinMethodType, MethodType
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 import jinja2.meta
@@ -229,14 +229,21 @@ class Theme:
 
     def _avatar(self, context: jinja2.runtime.Context, person: Any, size: str) -> Markup:
         """`{{ avatar(person, size) }}`: the macro of partials/avatar.html, reused per person, size and root."""
+        return self._kept_piece(context, AVATAR_TEMPLATE, SHARED_INPUTS, (person.handle, person.digest, size),
+                                lambda: cast(Markup, self._avatar_macro(context)(person, size)))
+
+    def _kept_piece(self, context: jinja2.runtime.Context, name: str, inputs: frozenset[str],
+                    values: tuple[object, ...], render: Callable[[], Markup]) -> Markup:
+        """`render()`, kept per template, link root and `values` inside `card_cache` while template
+        `name` reads nothing but `inputs` (else rendered every time)."""
         pieces = self._pieces
         if pieces is None:
-            return self._avatar_macro(context)(person, size)  # type: ignore[no-any-return]
-        key = (AVATAR_TEMPLATE, person.handle, person.digest, size, context["links"].root)
+            return render()
+        key = (name, context["links"].root, *values)
         html = pieces.get(key)
         if html is None:
-            html = self._avatar_macro(context)(person, size)
-            if self.reads_only(AVATAR_TEMPLATE, SHARED_INPUTS):
+            html = render()
+            if self.reads_only(name, inputs):
                 pieces[key] = html
         return html
 
@@ -250,16 +257,8 @@ class Theme:
         Its HTML is reused per link root and values when the partial reads nothing but `values`
         and SHARED_INPUTS (values must then be hashable: strings, numbers, tuples of them).
         """
-        pieces = self._pieces
-        if pieces is None:
-            return Markup(self.env.get_template(name).render({**context.get_all(), **values}))
-        key = (name, context["links"].root, *sorted(values.items()))
-        html = pieces.get(key)
-        if html is None:
-            html = Markup(self.env.get_template(name).render({**context.get_all(), **values}))
-            if self.reads_only(name, SHARED_INPUTS.union(values)):
-                pieces[key] = html
-        return html
+        return self._kept_piece(context, name, SHARED_INPUTS.union(values), tuple(sorted(values.items())),
+                                lambda: Markup(self.env.get_template(name).render({**context.get_all(), **values})))
 
     @property
     def cards_reusable(self) -> bool:
