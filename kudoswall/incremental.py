@@ -69,13 +69,24 @@ def _record(units: list[OutputUnit], tree: Path) -> Manifest:
 
 
 def _refuse_duplicates(units: list[OutputUnit]) -> None:
-    """Two units for one file: checked here for all units, since kept files are never written."""
+    """Two units for one file, or a file where another unit needs a folder: checked here for all
+    units, since kept files are never written (and workers make folders in any order)."""
     seen: set[str] = set()
     for unit in units:
         if unit.path in seen:
             message = f"two outputs are written to the same file '{unit.path}'"
             raise OutputCollision([Problem(SourcePos(unit.path), message, "rename one of them")])
         seen.add(unit.path)
+    folders = {unit.path.rpartition("/")[0] for unit in units}
+    for folder in list(folders):
+        while folder:
+            folder = folder.rpartition("/")[0]
+            if folder in folders:
+                break  # its own folders are in already, or come with it
+            folders.add(folder)
+    for path in sorted(folders & seen):
+        message = f"one output is written to the file '{path}', another into the folder '{path}/'"
+        raise OutputCollision([Problem(SourcePos(path), message, "rename one of them")])
 
 
 def _warm_templates(theme: Theme) -> None:
@@ -114,8 +125,9 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
                 todo.append(unit)
         if progress is not None:
             progress(len(units) - len(todo))
-        for unit in todo:  # folders first, in this process: workers then never race to create one
-            writer._ensure_dir(unit.path.rpartition("/")[0])
+        if not writer.fresh:  # folders first, in this process: workers then never race to replace a file
+            for unit in todo:
+                writer._ensure_dir(unit.path.rpartition("/")[0])
         if jobs > 1 and len(todo) > 256:
             _warm_templates(theme)
 

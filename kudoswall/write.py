@@ -133,7 +133,7 @@ class SiteWriter:
         self.unchanged = 0
         self._dirs: set[str] = set()
         self._lock_fd: int | None = None
-        self._fresh = False  # staging started empty: nothing there to compare with or remove
+        self.fresh = False  # staging started empty: nothing there to compare with or remove, folders made by any worker
 
     def __enter__(self) -> SiteWriter:
         self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,7 @@ class SiteWriter:
             raise UsageError(f"refusing to use {staging}: it exists and was not made by kudoswall "
                              "(remove it, or choose another --output)")
         staging.mkdir(exist_ok=True)
-        self._fresh = not any(staging.iterdir())
+        self.fresh = not any(staging.iterdir())
         self.write(MARKER, MARKER_TEXT)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -179,7 +179,7 @@ class SiteWriter:
         parent = rel_dir.rpartition("/")[0]
         self._ensure_dir(parent)
         path = f"{self.staging}/{rel_dir}"  # not Path: this runs for every folder of a build
-        if self._fresh:  # staging started empty: the folder is new (one call, not a stat and a mkdir)
+        if self.fresh:  # staging started empty: the folder is new (one call, not a stat and a mkdir)
             with contextlib.suppress(FileExistsError):
                 os.mkdir(path)
                 self._dirs.add(rel_dir)
@@ -203,7 +203,7 @@ class SiteWriter:
     def write(self, rel_path: str, content: bytes) -> bool:
         """Put one file in staging; True when its bytes changed."""
         path = self._target(rel_path)
-        fd = -1 if self._fresh else self._open_existing(path)
+        fd = -1 if self.fresh else self._open_existing(path)
         if fd >= 0:
             with os.fdopen(fd, "rb") as existing:
                 if existing.read(len(content) + 1) == content:
@@ -226,7 +226,7 @@ class SiteWriter:
         the target holds; only if they differ does the temporary file replace it.
         """
         path = self._target(rel_path)
-        existing_fd = -1 if self._fresh else self._open_existing(path)
+        existing_fd = -1 if self.fresh else self._open_existing(path)
         if existing_fd < 0:  # nothing to compare with: write in place
             with os.fdopen(os.open(path, _WRITE_FLAGS, 0o644), "wb") as out:
                 for chunk in chunks:
@@ -307,7 +307,7 @@ class SiteWriter:
         """
         self._check_case_collisions()
         removed = 0
-        for directory, dirnames, filenames in ([] if self._fresh else os.walk(self.staging, topdown=False)):
+        for directory, dirnames, filenames in ([] if self.fresh else os.walk(self.staging, topdown=False)):
             rel_dir = os.path.relpath(directory, self.staging)
             rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/")
             for name in filenames:

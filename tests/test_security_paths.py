@@ -18,7 +18,10 @@ from hypothesis import strategies as st
 from kudoswall.build import build_site
 from kudoswall.config import load_config
 from kudoswall.errors import ContentError, UsageError, format_problem
+from kudoswall.incremental import write_site
 from kudoswall.slugs import MAX_SLUG_LENGTH, is_slug, slugify
+from kudoswall.theme import Theme, resolve_theme_dir
+from kudoswall.units import OutputUnit
 from kudoswall.write import OutputCollision, SiteWriter, check_output_path
 
 
@@ -128,6 +131,18 @@ def test_the_writer_refuses_a_second_output_at_the_same_path(tmp_path: Path) -> 
     assert format_problem(caught.value.problems[0]) == (
         "k/a/index.html: two outputs are written to the same file 'k/a/index.html' (rename one of them)")
 
+
+
+def test_a_file_where_another_output_needs_a_folder_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Workers make folders in any order, so the clash is found in the plan, not by whoever comes second."""
+    units = [OutputUnit("k/a/index.html", "1", lambda: b"page"), OutputUnit("k/a", "2", lambda: b"file")]
+    config = load_config(make_wall(tmp_path / "wall"))
+    theme = Theme(config, resolve_theme_dir(config))
+    with pytest.raises(OutputCollision) as caught:
+        write_site(units, tmp_path / "site", theme, "scope", None)
+    assert format_problem(caught.value.problems[0]) == (
+        "k/a: one output is written to the file 'k/a', another into the folder 'k/a/' (rename one of them)")
+    assert not (tmp_path / "site").exists()
 
 # --- symbolic links in the content folder: never followed ----------------------------------------
 
