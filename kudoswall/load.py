@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import Config
 from .errors import Problem, SourcePos, positional_pickle
+from .lockfile import content_digest
 from .models import FieldPositions, Identities, Kudos, Link, Person, Skill
 from .schema import validate_document
 from .slugs import is_slug, slugify
@@ -289,6 +290,7 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
         consent_by=consent.get("by"),
         consent_date=consent_date,
     )
+    kudos.content_digest = content_digest(kudos)
     return ParseResult(kudos=kudos)
 
 

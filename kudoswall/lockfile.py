@@ -121,7 +121,7 @@ def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
         earlier = [known_kudos[alias].published for alias in kudos.aliases if alias in known_kudos]
         first = kudos.history.first_published if kudos.history else None
         published = min([*earlier, first or today])
-        added.append(LockRecord("kudos", kudos.id, kudos_path(kudos.id), published, content_digest(kudos)))
+        added.append(LockRecord("kudos", kudos.id, kudos_path(kudos.id), published, kudos.content_digest))
     for handle in wall.people:
         if handle not in known_people:
             added.append(LockRecord("person", handle, person_path(handle), today, ""))

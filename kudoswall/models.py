@@ -203,6 +203,7 @@ class Kudos:
     body_html: str = ""
     excerpt: str = ""
     word_count: int = 0
+    content_digest: str = ""  # lockfile.content_digest, taken where the file is parsed (in a worker, cached)
     status: KudosStatus = "published"
     status_reason: str | None = None
     status_date: dt.date | None = None

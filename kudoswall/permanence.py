@@ -15,7 +15,7 @@ from .errors import ContentError, Problem, SourcePos
 from .history import GitHistory, authored_by, default_base, file_at, load_history
 from .honesty import mark_reciprocal
 from .links import Links, kudos_path, output_file, person_path, skill_path
-from .lockfile import LOCK_FILE, Lock, LockRecord, content_digest, parse_lock, read_lock
+from .lockfile import LOCK_FILE, Lock, LockRecord, parse_lock, read_lock
 from .models import History, Kudos, Wall
 from .pages import PagePlanner
 from .theme import Theme
@@ -111,20 +111,6 @@ def lock_problems(lock: Lock, wall: Wall, redirects: list[Redirect], base: Lock 
     return problems
 
 
-_content_digests: dict[tuple[str, str], str] = {}
-
-
-def cached_content_digest(kudos: Kudos, config_digest: str) -> str:
-    """`content_digest`, remembered by file digest: serve annotates every kudos on each rebuild."""
-    key = (kudos.digest, config_digest)
-    digest = _content_digests.get(key)
-    if digest is None:
-        if len(_content_digests) > 200_000:  # bounded: edited files leave stale entries behind
-            _content_digests.clear()
-        digest = _content_digests[key] = content_digest(kudos)
-    return digest
-
-
 def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> None:
     """Set history, verification and reciprocity on every shown kudos (recomputed on each run)."""
     locked = lock.by_key("kudos")
@@ -138,7 +124,7 @@ def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, L
     """History and verification of one kudos (serve re-annotates only the kudos an edit touched)."""
     record = locked.get(kudos.id) or next((locked[a] for a in kudos.aliases if a in locked), None)
     entry = git.files.get(kudos.source) if git is not None else None
-    digest = cached_content_digest(kudos, config.digest())
+    digest = kudos.content_digest
     edited = record is not None and bool(record.digest) and record.digest != digest
     url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
         if config.repo_url else None
