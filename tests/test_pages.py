@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from conftest import kudos_md, make_wall
 from sitecheck import FIXTURES, BuiltSite, check_page, check_stylesheet, demo_site, parse_html, small_wall_site
 
 from kudoswall.build import load_wall, plan_outputs
@@ -173,6 +174,20 @@ def test_person_page_shows_a_vouched_skill_they_do_not_list() -> None:
     assert "../../k/2024-02-29-chen-on-ines-mentoring/" in hrefs
     assert "Inès Moreau" in text_of(document.find(".//h1"))  # type: ignore[attr-defined]
 
+
+
+def test_a_skill_page_quotes_the_newest_three_kudos_a_person_and_links_to_the_rest(tmp_path: Path) -> None:
+    """The page grows with the people endorsed for the skill, not with every kudos behind them."""
+    kudos = {f"2024-05-0{day}-ada-on-grace": kudos_md(f"Grace fixed Go bug {day}.", date=f"2024-05-0{day}",
+                                                      skills=["Go"]) for day in range(1, 6)}
+    site = BuiltSite.build(make_wall(tmp_path / "wall", kudos=kudos), tmp_path / "site")
+    document = page_tree(site, "skills/go/index.html")
+    quotes = [text_of(q) for q in document.iter("blockquote")]  # type: ignore[attr-defined]
+    assert quotes == ["Grace fixed Go bug 5.", "Grace fixed Go bug 4.", "Grace fixed Go bug 3."]
+    assert "5 kudos" in text_of(document.find(".//ol"))  # type: ignore[attr-defined]
+    more = document.find(".//p[@class='backing-more']/a")  # type: ignore[attr-defined]
+    assert text_of(more) == "2 more about Go on Grace Lindqvist’s page"
+    assert more.get("href") == "../../people/grace/"
 
 def test_markdown_headings_in_a_kudos_never_become_a_second_h1() -> None:
     site = small_wall_site()
