@@ -32,6 +32,10 @@ from .theme_dirs import resolve_theme_dir as resolve_theme_dir
 CARD_TEMPLATE = "partials/card.html"
 AVATAR_TEMPLATE = "partials/avatar.html"
 CARD_INPUTS = frozenset({"kudos", "people", "links", "site"})
+CARDS_KEPT = 20_000
+"""At most this many cards are kept (~30 MB); then they are forgotten and kept anew. A page's cards
+come from a few neighbours (a recipient's newest, a page of the wall), so recent ones are what is
+reused; keeping all, a 100,000-kudos build held ~150 MB of cards in each worker."""
 """What a card may read for its HTML to be reused: the same for every page of one build, but
 `links` (keyed by its root) and `kudos`."""
 SHARED_INPUTS = frozenset({"links", "site"})
@@ -221,9 +225,12 @@ class Theme:
     def _kept_card(self, context: jinja2.runtime.Context, kudos: Any, root: str) -> bytes:
         """The card's HTML as UTF-8 (half the memory of a str holding one non-Latin-1 character, →)."""
         assert self._cards is not None
-        html = self._cards.get((kudos.id, root))
+        cards = self._cards
+        html = cards.get((kudos.id, root))
         if html is None:
-            html = self._cards[kudos.id, root] = self.env.get_template(CARD_TEMPLATE).render(
+            if len(cards) >= CARDS_KEPT:
+                cards.clear()
+            html = cards[kudos.id, root] = self.env.get_template(CARD_TEMPLATE).render(
                 {**context.get_all(), "kudos": kudos}).encode()
         return html
 

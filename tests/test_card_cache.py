@@ -6,8 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from sitecheck import FIXTURES, parse_html
 
+from kudoswall import theme as theme_module
 from kudoswall.build import load_wall, plan_outputs
 from kudoswall.config import load_config
 from kudoswall.theme import Theme, resolve_theme_dir
@@ -34,6 +36,20 @@ def test_reused_cards_give_the_same_pages_as_cards_rendered_on_every_page() -> N
     assert reused == fresh
     assert again == fresh
 
+
+
+def test_a_build_keeps_at_most_cards_kept_cards_and_still_gives_the_same_pages(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    theme, units = planned(FIXTURES / "small-wall")
+    fresh = rendered(units)
+    monkeypatch.setattr(theme_module, "CARDS_KEPT", 3)
+    kept: list[int] = []
+    with theme.card_cache():
+        for unit in units:
+            assert unit.render() == fresh[unit.path]
+            kept.append(len(theme._cards or {}))
+    assert max(kept) == 3  # filled up, forgotten, filled again
+    assert kept.count(3) < len(kept)
 
 def card_links(page: bytes) -> list[str]:
     document, errors = parse_html(page)
