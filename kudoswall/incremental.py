@@ -131,24 +131,37 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
         if jobs > 1 and len(todo) > 256:
             _warm_templates(theme)
 
+        # A streamed unit (kudos.json) reads every kudos of the wall. In a forked worker that read
+        # copies each memory page holding one (reference counts are written), so that worker would
+        # end up holding the whole wall a second time; this process holds it already.
+        streamed = [unit for unit in todo if unit.chunks is not None]
+        pooled = [unit for unit in todo if unit.chunks is None]
+
         def task(start: int, end: int) -> tuple[int, int]:
-            """Render and write a range of `todo`; returns (changed, unchanged) counts."""
+            """Render and write a range of `pooled`; returns (changed, unchanged) counts."""
             before = writer.changed, writer.unchanged
-            chunk = todo[start:end]
+            chunk = pooled[start:end]
             if not any(unit.path.endswith(".html") for unit in chunk):
-                theme.drop_cards()  # pages come first in a plan; the large files after (kudos.json) need the room
+                theme.drop_cards()  # pages come first in a plan; the large files after need the room
             for unit in chunk:
-                if unit.chunks is not None:
-                    writer.write_chunks(unit.path, unit.chunks())
-                else:
-                    writer.write(unit.path, unit.render())
+                writer.write(unit.path, unit.render())
             counts = writer.changed - before[0], writer.unchanged - before[1]
             writer.changed, writer.unchanged = before  # counted once, below, wherever this ran
             return counts
 
+        def write_streamed() -> None:
+            for unit in streamed:
+                assert unit.chunks is not None
+                result.changed += writer.write_chunks(unit.path, unit.chunks())
+                if progress is not None:
+                    progress(1)
+            streamed.clear()
+
         with theme.card_cache():  # every unit is of this one build
-            for changed, _ in run_chunked(task, len(todo), jobs, progress):
+            for changed, _ in run_chunked(task, len(pooled), jobs, progress):
                 result.changed += changed  # rendered and different from what staging held
+                write_streamed()  # once the workers run: written while they go on
+            write_streamed()
         writer.written.update(unit.path for unit in todo)
         exchanged = output.exists()
         result.removed = writer.commit(before_swap=finish)
