@@ -182,6 +182,8 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
                            warnings=list(kept.warnings), seconds=time.perf_counter() - started)
     progress.start("Reading", 0)
     loaded = load_wall(config, strict, jobs=jobs, store=store)
+    for kudos in (*loaded.wall.kudos, *loaded.wall.tombstones, *loaded.wall.pending):
+        kudos.body_markdown = ""  # only parsing and validation read it, both done (~1 KB a kudos not held)
     theme = Theme(config, theme_dir)
     try:
         # The wall and then the units live to the end of the build: frozen, the collector's full
