@@ -64,6 +64,31 @@ def test_pair_counts_and_reciprocity() -> None:
         assert 0 <= node.x <= WIDTH and 0 <= node.y <= HEIGHT
 
 
+
+def test_past_the_drawn_limit_only_the_most_endorsed_and_their_connections_are_drawn(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    wall = load_wall(load_config(FIXTURES / "small-wall")).wall
+    full = build_graph(wall)
+    assert full.connected == len(full.nodes) == 4
+    monkeypatch.setattr(graph, "DRAWN_LIMIT", 2)
+    bounded = build_graph(wall)
+    count = {n.handle: n.received + n.given for n in full.nodes}
+    expected = sorted(sorted(count, key=lambda h: (-count[h], h))[:2])
+    assert [n.handle for n in bounded.nodes] == expected and bounded.connected == 4
+    among = [(e.source, e.target, e.forward, e.backward) for e in full.edges if {e.source, e.target} <= set(expected)]
+    assert [(e.source, e.target, e.forward, e.backward) for e in bounded.edges] == among != []
+    from kudoswall.build import plan_outputs
+    from kudoswall.theme import Theme, resolve_theme_dir
+
+    config = load_config(FIXTURES / "small-wall")
+    unit = next(u for u in plan_outputs(wall, config, Theme(config, resolve_theme_dir(config)))
+                if u.path == "graph/index.html")
+    document, errors = parse_html(unit.render())
+    assert errors == []
+    caption = " ".join("".join(document.find(".//figcaption").itertext()).split())
+    assert caption.endswith("Of the 4 people and organisations with kudos, the 2 with the most are drawn, "
+                            "with the connections among them; every profile lists the rest.")
+
 def test_layout_is_deterministic_and_spreads_nodes() -> None:
     handles = [f"p{i:02d}" for i in range(12)]
     links = [(handles[i], handles[(i + 1) % 12]) for i in range(12)] + [("p00", "p06")]
