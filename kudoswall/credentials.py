@@ -10,12 +10,12 @@ key as a JWK and a JWK set under /.well-known/.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
+from .jsontext import indented_json
 from .links import kudos_path, person_path
 from .markup import plain_text
 from .models import RELATIONSHIPS, Kudos, Person, Wall
@@ -78,7 +78,7 @@ def _render_credential(kudos: Kudos, writer: Person, recipient: Person, config: 
 
 
 def credential_bytes(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    return (indented_json(document, 2) + "\n").encode("utf-8")
 
 
 def credential_units(wall: Wall, config: Config, focus: Focus | None = None) -> Iterator[OutputUnit]:

@@ -2,13 +2,12 @@
 
 XML is built with ElementTree (which escapes by construction; namespaces are written as plain
 xmlns attributes so each document keeps a default namespace) after removing characters XML 1.0
-forbids; JSON with json.dumps. Feeds are bounded (`feed_limit`) so their size never grows with N.
+forbids; JSON as json.dumps writes it (jsontext.py). Feeds are bounded (`feed_limit`) so their size never grows with N.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config
+from .jsontext import indented_json
 from .links import kudos_path, person_path, skill_path, wall_page_path
 from .models import Kudos, Person, Wall
 from .pages import Focus, in_focus, kudos_keys
@@ -125,7 +125,7 @@ def json_feed(config: Config, people: dict[str, Person], entries: list[Kudos]) -
 
 
 def _json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode("utf-8")
+    return (indented_json(value, 1) + "\n").encode("utf-8")
 
 
 def _person_record(person: Person, wall: Wall, config: Config) -> dict[str, Any]:
@@ -194,8 +194,7 @@ def _record_key(kudos: Kudos, config_digest: str) -> RecordKey:
 
 def _kudos_record_text(kudos: Kudos, config: Config) -> bytes:
     """A kudos' record as it appears in kudos.json: indented two levels, UTF-8."""
-    record = json.dumps(_kudos_record(kudos, config), ensure_ascii=False, indent=1, allow_nan=False)
-    return record.replace("\n", "\n  ").encode("utf-8")  # JSON strings hold no raw newline
+    return indented_json(_kudos_record(kudos, config), 1, level=2).encode("utf-8")
 
 
 def _api_ends(config: Config, wall: Wall) -> tuple[bytes, bytes]:
@@ -214,8 +213,8 @@ def _api_ends(config: Config, wall: Wall) -> tuple[bytes, bytes]:
             for slug, skill in wall.skills.items()
         ],
     }
-    head_text = json.dumps(head, ensure_ascii=False, indent=1, allow_nan=False)  # '{\n ... \n}'
-    tail_text = json.dumps(tail, ensure_ascii=False, indent=1, allow_nan=False)
+    head_text = indented_json(head, 1)  # '{\n ... \n}'
+    tail_text = indented_json(tail, 1)
     return f'{head_text[:-2]},\n "kudos": '.encode(), f",\n{tail_text[2:]}\n".encode()
 
 
@@ -223,8 +222,9 @@ def _api_parts(config: Config, wall: Wall, record: Callable[[Kudos], bytes | mem
                ) -> Iterator[bytes | memoryview]:
     """kudos.json in order: head, each kudos' record (from `record`) between separators, tail.
 
-    Byte for byte `json.dumps` of the whole document with indent=1. `record` is called for a
-    kudos only once everything before its record has been taken from this generator.
+    Byte for byte `json.dumps` of the whole document with indent=1 (each part written by
+    jsontext.indented_json). `record` is called for a kudos only once everything before its
+    record has been taken from this generator.
     """
     opening, closing = _api_ends(config, wall)
     yield opening
