@@ -664,10 +664,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = Bench(tools, args.workdir.resolve(), args.runs, args.lean)
     bench.generate_inputs(cases)
     results = [bench.run_case(case) for case in cases]
-    bench.trash.empty()
     save_raw(bench.workdir / "results.json", results)
     write_report(args.results, results, versions, args)
     print(f"wrote {args.results}")
+    bench.trash.empty()  # after the report: deleting tens of GB of outputs takes minutes
     failed = any(not s.ok for r in results for ss in r.samples.values() for s in ss)
     return 1 if failed else 0
 
