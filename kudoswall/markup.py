@@ -143,7 +143,8 @@ def plain_text(clean_html: str) -> str:
     `<` and `>` in text and double-quotes every attribute, so on its output the regex is exact
     (a property test holds it to the nh3 pass it replaced).
     """
-    text = _TAG.sub("", clean_html.replace("</p>", "</p> ").replace("</li>", "</li> "))
+    # an HTML parser drops a newline right after <pre> (as nh3's second pass did): "a<pre>\na" reads "aa"
+    text = _TAG.sub("", clean_html.replace("</p>", "</p> ").replace("</li>", "</li> ").replace("<pre>\n", "<pre>"))
     text = text[1:] if text.startswith("\ufeff") else text  # an HTML parser drops one leading BOM, as nh3 did
     return " ".join(html.unescape(text).split())
 

@@ -6,7 +6,7 @@ import html
 import re
 
 import nh3
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kudoswall.markup import _ATTRIBUTES, _TAGS, _local_images_only, plain_text, sanitize_html
@@ -58,6 +58,8 @@ HTML_PIECES = ["a", "b c", " ", "\n", "&amp;", "&lt;", "&gt;", "&nbsp;", "&quot;
 
 
 @given(st.lists(st.sampled_from(HTML_PIECES), max_size=40).map("".join))
+@example("a<pre>\n\na")  # found by this test: a parser drops the newline right after <pre>
+@example("<pre>\n\n\nx</pre>y")
 def test_regex_tag_cut_matches_an_nh3_pass_on_sanitized_html(fragment: str) -> None:
     for remote_images in (False, True):
         clean = sanitize_html(fragment, {"http", "https", "mailto"}, remote_images)
