@@ -32,12 +32,12 @@ from .theme_dirs import resolve_theme_dir as resolve_theme_dir
 CARD_TEMPLATE = "partials/card.html"
 AVATAR_TEMPLATE = "partials/avatar.html"
 CARD_INPUTS = frozenset({"kudos", "people", "links", "site"})
+"""What a card may read for its HTML to be reused: the same for every page of one build, but
+`links` (keyed by its root) and `kudos`."""
 CARDS_KEPT = 20_000
 """At most this many cards are kept (~30 MB); then they are forgotten and kept anew. A page's cards
 come from a few neighbours (a recipient's newest, a page of the wall), so recent ones are what is
 reused; keeping all, a 100,000-kudos build held ~150 MB of cards in each worker."""
-"""What a card may read for its HTML to be reused: the same for every page of one build, but
-`links` (keyed by its root) and `kudos`."""
 SHARED_INPUTS = frozenset({"links", "site"})
 """What an avatar or a `shared` partial may read besides its arguments for its HTML to be reused."""
 _RENDERING_GLOBALS = frozenset({"card", "cards", "shared"})
