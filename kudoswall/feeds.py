@@ -2,7 +2,8 @@
 
 XML is built with ElementTree (which escapes by construction; namespaces are written as plain
 xmlns attributes so each document keeps a default namespace) after removing characters XML 1.0
-forbids; JSON as json.dumps writes it (jsontext.py). Feeds are bounded (`feed_limit`) so their size never grows with N.
+forbids; JSON as json.dumps writes it (jsontext.py). Feeds are bounded (`feed_limit`) so their
+size never grows with N.
 """
 
 from __future__ import annotations

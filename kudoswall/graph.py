@@ -151,18 +151,16 @@ def build_graph(wall: Wall) -> Graph:
     pairs = pair_counts(wall)
     involved = sorted({h for pair in pairs for h in pair})
     connected = len(involved)
+    kudos_counts = {h: (len(wall.received.get(h, [])), len(wall.given.get(h, []))) for h in involved}
     if connected > DRAWN_LIMIT:
-        def kudos_count(handle: str) -> int:
-            return len(wall.received.get(handle, [])) + len(wall.given.get(handle, []))
-
-        drawn = set(sorted(involved, key=lambda h: (-kudos_count(h), h))[:DRAWN_LIMIT])
+        drawn = set(sorted(involved, key=lambda h: (-sum(kudos_counts[h]), h))[:DRAWN_LIMIT])
         involved = sorted(drawn)
         pairs = {pair: counts for pair, counts in pairs.items() if pair[0] in drawn and pair[1] in drawn}
     points = _fit(force_layout(involved, sorted(pairs)))
     nodes = {}
     for handle in involved:
         person = wall.people[handle]
-        received, given = len(wall.received.get(handle, [])), len(wall.given.get(handle, []))
+        received, given = kudos_counts[handle]
         x, y = points[handle]
         nodes[handle] = Node(handle, person.name, person.is_organization, x, y,
                              round(6 + 3 * math.sqrt(received), 1), received, given)
