@@ -23,8 +23,34 @@ def skill_path(slug: str) -> str:
     return f"skills/{slug}/"
 
 
+PERSON_LISTS = ("received", "given")
+"""A person's two kudos lists; past one page each, they get paginated pages of their own."""
+
+
+def paged_path(first_page: str, number: int) -> str:
+    """Page `number` of a paginated list whose first page is at `first_page` (one rule for every list)."""
+    return first_page if number <= 1 else f"{first_page}page/{number}/"
+
+
+def page_count(items: int, per_page: int) -> int:
+    """Pages a list of `items` takes at `per_page` a page; an empty list still has its first page."""
+    return max(1, -(-items // per_page))
+
+
 def wall_page_path(number: int) -> str:
-    return "" if number <= 1 else f"page/{number}/"
+    return paged_path("", number)
+
+
+def person_list_path(handle: str, kind: str) -> str:
+    """First page of a person's full `received` or `given` list."""
+    return f"{person_path(handle)}{kind}/"
+
+
+def person_list_paths(handle: str, kind: str, items: int, per_page: int) -> list[str]:
+    """Every page of a person's full list; none when the person page itself shows all of it."""
+    if items <= per_page:
+        return []
+    return [paged_path(person_list_path(handle, kind), n) for n in range(1, page_count(items, per_page) + 1)]
 
 
 def output_file(url_path: str) -> str:
@@ -59,6 +85,12 @@ class Links:
 
     def wall_page(self, number: int) -> str:
         return self.root + wall_page_path(number)
+
+    def paged(self, first_page: str, number: int) -> str:
+        return self.root + paged_path(first_page, number)
+
+    def person_list(self, person: Person | str, kind: str) -> str:
+        return self.root + person_list_path(person if isinstance(person, str) else person.handle, kind)
 
     def static(self, name: str) -> str:
         return self.root + "static/" + name

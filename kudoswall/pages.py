@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -11,7 +10,17 @@ from typing import Any
 
 from . import __version__
 from .config import Config
-from .links import Links, kudos_path, output_file, person_path, skill_path, wall_page_path
+from .links import (
+    PERSON_LISTS,
+    Links,
+    kudos_path,
+    output_file,
+    page_count,
+    person_list_paths,
+    person_path,
+    skill_path,
+    wall_page_path,
+)
 from .models import RELATIONSHIPS, Kudos, Person, Skill, Wall
 from .structured import kudos_jsonld
 from .theme import Theme
@@ -143,13 +152,13 @@ class PagePlanner:
     def wall_pages(self) -> Iterator[OutputUnit]:
         per_page = self.config.per_page
         kudos = self.wall.kudos
-        total = max(1, math.ceil(len(kudos) / per_page))
+        total = page_count(len(kudos), per_page)
         counts = f"{len(kudos)}/{len(self.wall.people)}/{len(self.wall.skills)}"
         for number in range(1, total + 1):
             chunk = kudos[(number - 1) * per_page : number * per_page]
             if not in_focus(self.focus, chunk):
                 continue
-            context = {"kudos_list": chunk, "page_number": number, "page_count": total}
+            context = {"kudos_list": chunk, "page_number": number, "page_count": total, "pages_base": ""}
             yield self._unit(wall_page_path(number), "index.html", [str(total), counts, *self._kudos_digests(chunk)],
                              context)
 
@@ -185,23 +194,47 @@ class PagePlanner:
         for person in directory:
             if self.focus is not None and person.handle not in self.focus.people:
                 continue
-            received = wall.received.get(person.handle, [])
-            given = wall.given.get(person.handle, [])
-            counts: dict[str, int] = {}
-            names: dict[str, Skill] = {}
-            for kudos in received:
-                for skill in kudos.skills:
-                    counts[skill.slug] = counts.get(skill.slug, 0) + 1
-                    names.setdefault(skill.slug, wall.skills.get(skill.slug, skill))
-            listed = [SkillCount(skill, counts.get(skill.slug, 0)) for skill in person.skills]
-            listed_slugs = {skill.slug for skill in person.skills}
-            unlisted = sorted((SkillCount(names[slug], n) for slug, n in counts.items() if slug not in listed_slugs),
-                              key=lambda sc: (-sc.count, sc.skill.name.casefold()))
-            context = {"person": person, "received": received, "given": given,
-                       "listed_skills": listed, "unlisted_skills": unlisted}
-            depends = [person.digest, *self._kudos_digests(received), *self._kudos_digests(given),
-                       *(f"{s.skill.slug}={s.skill.name}" for s in unlisted)]
-            yield self._unit(person_path(person.handle), "person.html", depends, context)
+            yield self._person_page(person)
+            for kind in PERSON_LISTS:
+                yield from self._person_list_pages(person, kind)
+
+    def _person_page(self, person: Person) -> OutputUnit:
+        """The profile with the newest `per_page` kudos each way (a page of bounded size at any count);
+        longer lists link to their own pages."""
+        wall, per_page = self.wall, self.config.per_page
+        received = wall.received.get(person.handle, [])
+        given = wall.given.get(person.handle, [])
+        counts: dict[str, int] = {}
+        names: dict[str, Skill] = {}
+        for kudos in received:
+            for skill in kudos.skills:
+                counts[skill.slug] = counts.get(skill.slug, 0) + 1
+                names.setdefault(skill.slug, wall.skills.get(skill.slug, skill))
+        listed = [SkillCount(skill, counts.get(skill.slug, 0)) for skill in person.skills]
+        listed_slugs = {skill.slug for skill in person.skills}
+        unlisted = sorted((SkillCount(names[slug], n) for slug, n in counts.items() if slug not in listed_slugs),
+                          key=lambda sc: (-sc.count, sc.skill.name.casefold()))
+        context = {"person": person, "received": received[:per_page], "given": given[:per_page],
+                   "received_count": len(received), "given_count": len(given),
+                   "listed_skills": listed, "unlisted_skills": unlisted}
+        depends = [person.digest, f"{len(received)}/{len(given)}", *self._kudos_digests(received[:per_page]),
+                   *self._kudos_digests(given[:per_page]),
+                   *(f"{s.skill.slug}={s.skill.name}:{s.count}" for s in (*listed, *unlisted))]
+        return self._unit(person_path(person.handle), "person.html", depends, context)
+
+    def _person_list_pages(self, person: Person, kind: str) -> Iterator[OutputUnit]:
+        """All of a person's received (or given) kudos, `per_page` a page, once the profile cannot show them all."""
+        everything = (self.wall.received if kind == "received" else self.wall.given).get(person.handle, [])
+        per_page = self.config.per_page
+        paths = person_list_paths(person.handle, kind, len(everything), per_page)
+        for number, url_path in enumerate(paths, start=1):
+            chunk = everything[(number - 1) * per_page : number * per_page]
+            if not in_focus(self.focus, chunk):
+                continue
+            context = {"person": person, "list_kind": kind, "kudos_list": chunk, "list_count": len(everything),
+                       "page_number": number, "page_count": len(paths), "pages_base": paths[0]}
+            depends = [person.digest, f"{len(everything)}", *self._kudos_digests(chunk)]
+            yield self._unit(url_path, "person_list.html", depends, context)
 
     def skill_pages(self) -> Iterator[OutputUnit]:
         wall = self.wall

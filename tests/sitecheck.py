@@ -215,3 +215,21 @@ def demo_site() -> BuiltSite:
 
 def small_wall_site() -> BuiltSite:
     return built_site(FIXTURES / "small-wall")
+
+
+def paged_wall_site() -> BuiltSite:
+    """The small wall at one kudos a page, so people's lists outgrow their page and get pages of their own."""
+    return built_site(paged_wall(FIXTURES / "small-wall", per_page=1))
+
+
+@cache
+def paged_wall(fixture: Path, per_page: int) -> Path:
+    """A copy of a fixture wall with `per_page` set (the fixtures keep theirs for the snapshot)."""
+    wall = Path(tempfile.mkdtemp(prefix="kudoswall-paged-")) / fixture.name
+    atexit.register(shutil.rmtree, wall.parent, True)
+    shutil.copytree(fixture, wall)
+    config = wall / "kudoswall.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert re.search(r"^per_page: \d+$", text, re.MULTILINE), "the fixture sets per_page"
+    config.write_text(re.sub(r"^per_page: \d+$", f"per_page: {per_page}", text, flags=re.MULTILINE), encoding="utf-8")
+    return wall

@@ -15,7 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from sitecheck import FIXTURES, BuiltSite, demo_site, small_wall_site
+from sitecheck import FIXTURES, BuiltSite, demo_site, paged_wall_site, small_wall_site
 
 from kudoswall import feeds
 from kudoswall.build import load_wall
@@ -25,7 +25,8 @@ from kudoswall.feeds import atom_feed, json_feed, kudos_api, sitemap, xml_text
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-SITES: dict[str, Callable[[], BuiltSite]] = {"demo": demo_site, "small-wall": small_wall_site}
+SITES: dict[str, Callable[[], BuiltSite]] = {"demo": demo_site, "small-wall": small_wall_site,
+                                             "small-wall-paged": paged_wall_site}
 
 
 def api_schema() -> dict[str, Any]:

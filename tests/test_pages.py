@@ -9,7 +9,16 @@ from urllib.parse import urljoin
 
 import pytest
 from conftest import kudos_md, make_wall
-from sitecheck import FIXTURES, BuiltSite, check_page, check_stylesheet, demo_site, parse_html, small_wall_site
+from sitecheck import (
+    FIXTURES,
+    BuiltSite,
+    check_page,
+    check_stylesheet,
+    demo_site,
+    paged_wall_site,
+    parse_html,
+    small_wall_site,
+)
 
 from kudoswall.build import load_wall, plan_outputs
 from kudoswall.config import load_config
@@ -17,7 +26,8 @@ from kudoswall.pages import relationship_sentence
 from kudoswall.theme import Theme, resolve_theme_dir
 from kudoswall.units import OutputUnit
 
-SITES: dict[str, Callable[[], BuiltSite]] = {"demo": demo_site, "small-wall": small_wall_site}
+SITES: dict[str, Callable[[], BuiltSite]] = {"demo": demo_site, "small-wall": small_wall_site,
+                                             "small-wall-paged": paged_wall_site}
 
 
 def plan(wall: Path) -> dict[str, OutputUnit]:
@@ -188,6 +198,48 @@ def test_a_skill_page_quotes_the_newest_three_kudos_a_person_and_links_to_the_re
     more = document.find(".//p[@class='backing-more']/a")  # type: ignore[attr-defined]
     assert text_of(more) == "2 more about Go on Grace Lindqvist’s page"
     assert more.get("href") == "../../people/grace/"
+
+def card_links(document: object) -> list[str]:
+    return [a.get("href") for a in document.iterfind(".//h3[@class='card-title']/a")]  # type: ignore[attr-defined]
+
+
+def test_a_person_page_shows_the_newest_kudos_and_pages_through_all_of_them(tmp_path: Path) -> None:
+    """A person page stays one page's worth at any count; the full lists are paginated like the wall."""
+    kudos = {f"2024-05-0{day}-ada-on-grace": kudos_md(f"Grace fixed bug {day}.", date=f"2024-05-0{day}")
+             for day in range(1, 6)}
+    kudos["2024-06-01-grace-on-ada"] = kudos_md("Ada reviewed it all.", **{"from": "grace", "to": "ada",
+                                                                           "date": "2024-06-01"})
+    config = {"title": "Test wall", "base_url": "https://kudos.example.org/", "per_page": 2}
+    site = BuiltSite.build(make_wall(tmp_path / "wall", config=config, kudos=kudos), tmp_path / "site")
+    newest_first = [f"../../k/2024-05-0{day}-ada-on-grace/" for day in range(5, 0, -1)]
+
+    profile = page_tree(site, "people/grace/index.html")
+    received = profile.find(".//section[@aria-labelledby='received-heading']")  # type: ignore[attr-defined]
+    assert card_links(received) == newest_first[:2]
+    assert "5 kudos received" in text_of(profile.find(".//ul[@class='profile-stats']"))  # type: ignore[attr-defined]
+    more = received.find(".//p[@class='list-more']/a")
+    assert (text_of(more), more.get("href")) == ("All 5 kudos Grace Lindqvist received", "../../people/grace/received/")
+    given = profile.find(".//section[@aria-labelledby='given-heading']")  # type: ignore[attr-defined]
+    assert card_links(given) == ["../../k/2024-06-01-grace-on-ada/"] and given.find(".//p[@class='list-more']") is None
+
+    pages = ["people/grace/received/", "people/grace/received/page/2/", "people/grace/received/page/3/"]
+    listed = []
+    for number, page in enumerate(pages, start=1):
+        document = page_tree(site, page + "index.html")
+        depth = "../" * page.count("/")
+        listed += [href.replace(depth, "../../", 1) for href in card_links(document)]
+        nav = document.find(".//nav[@class='pagination']")  # type: ignore[attr-defined]
+        assert nav.get("aria-label") == "Pages of Kudos for Grace Lindqvist"
+        current = nav.find(".//a[@aria-current='page']")
+        assert (text_of(current), current.get("href")) == (f"Page {number}", depth + pages[number - 1])
+        assert text_of(document.find(".//h1")) == "Kudos for Grace Lindqvist"  # type: ignore[attr-defined]
+    assert listed == newest_first
+    assert not (site.output / "people/grace/received/page/4").exists()
+    assert not (site.output / "people/grace/given").exists()  # one kudos given: the person page shows it
+    assert (site.output / "people/ada/given/page/3/index.html").is_file()
+    assert not (site.output / "people/ada/received").exists()
+    assert check_page(site, "people/grace/received/page/2/index.html") == []
+
 
 def test_markdown_headings_in_a_kudos_never_become_a_second_h1() -> None:
     site = small_wall_site()

@@ -77,6 +77,20 @@ def test_an_in_place_edit_plans_and_renders_what_a_clean_build_makes(
     assert fingerprints(builder) == full_plan(wall)
 
 
+def test_an_in_place_edit_replans_the_pages_of_a_persons_full_lists(wall: Path) -> None:
+    """At one kudos a page, people's lists have pages of their own; the quick path plans the one showing the edit."""
+    edit(wall, "kudoswall.yaml", "per_page: 3", "per_page: 1")
+    builder = SiteBuilder(wall)
+    assert builder.rebuild().errors == []
+    assert "people/grace-lindqvist/received/page/2/index.html" in fingerprints(builder)
+    edit(wall, KUDOS, "Grace kept", "Grace quietly kept")
+    result = rebuild(builder, KUDOS)
+    assert result.replanned
+    assert fingerprints(builder) == full_plan(wall)
+    assert any(path.startswith("people/grace-lindqvist/received/") for path in result.changed)
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+
 def test_an_edit_of_a_locked_kudos_shows_it_as_edited(wall: Path) -> None:
     """With kudoswall.lock recording the published text, an edit changes the kudos' history too."""
     assert main(["build", "--source", str(wall), "--output", str(wall.parent / "out")]) == 0
