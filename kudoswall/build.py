@@ -12,8 +12,9 @@ from typing import Any
 from .cache import cache_dir
 from .config import Config
 from .errors import ContentError, Problem, ProblemLog, sorted_problems
-from .feeds import feed_units
+from .feeds import feed_units, sitemap_units
 from .incremental import write_site
+from .links import url_path_of
 from .load import SourceFile, list_source_files
 from .models import Kudos, Person, Wall
 from .pages import Focus, PagePlanner, kudos_keys
@@ -126,7 +127,8 @@ def plan_units(wall: Wall, config: Config, theme: Theme, keys: dict[str, str],
     units += VisualPlanner(wall, config, theme, extra_context, keys, focus).units()
     units += share_image_units(wall, config, focus)
     units += feed_units(config, wall, keys, focus)
-    if focus is None:
+    if focus is None:  # a focus leaves every address as it is
+        units += sitemap_units(config, [url_path_of(unit.path) for unit in units if unit.indexable])
         units += asset_units(wall, config, theme)
     return units
 

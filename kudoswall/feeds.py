@@ -17,7 +17,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .jsontext import indented_json
-from .links import PERSON_LISTS, kudos_path, page_count, person_list_paths, person_path, skill_path, wall_page_path
+from .links import kudos_path, person_path, skill_path
 from .models import Kudos, Person, Wall
 from .pages import Focus, in_focus, kudos_keys
 from .units import OutputUnit, fingerprint
@@ -361,13 +361,4 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
                          render)
     if focus is not None:
         return
-    url_paths = [wall_page_path(n) for n in range(1, page_count(len(wall.kudos), config.per_page) + 1)]
-    url_paths += [kudos_path(k.id) for k in wall.kudos]
-    url_paths += ["people/", *(person_path(h) for h in people)]
-    lists = {"received": wall.received, "given": wall.given}
-    url_paths += [path for h in people for kind in PERSON_LISTS
-                  for path in person_list_paths(h, kind, len(lists[kind].get(h, [])), config.per_page)]
-    url_paths += ["skills/", *(skill_path(s) for s in wall.skills)]
-    url_paths += ["graph/", "stats/"]  # visuals.py's indexable pages; search and embeds are noindex
-    yield from sitemap_units(config, url_paths)
     yield OutputUnit("robots.txt", fingerprint("robots", config_digest), lambda: robots(config))

@@ -58,6 +58,13 @@ def output_file(url_path: str) -> str:
     return url_path + "index.html" if url_path == "" or url_path.endswith("/") else url_path
 
 
+def url_path_of(file_path: str) -> str:
+    """The URL path a file is served at (`output_file` the other way round): index.html is its folder."""
+    if file_path == "index.html" or file_path.endswith("/index.html"):
+        return file_path[: -len("index.html")]
+    return file_path
+
+
 @dataclass(frozen=True)
 class Links:
     """Links from one page to others; `root` is the way back to the site root."""

@@ -112,8 +112,10 @@ class PagePlanner:
         return [keys[kudos.id] for kudos in kudos_list]
 
     def _unit(self, url_path: str, template: str, depends: list[str], context: dict[str, Any],
-              absolute_links: bool = False, late_context: Callable[[], dict[str, Any]] | None = None) -> OutputUnit:
-        """`late_context` is computed only when the page is rendered (most rebuilds render few pages)."""
+              absolute_links: bool = False, late_context: Callable[[], dict[str, Any]] | None = None,
+              indexable: bool = False) -> OutputUnit:
+        """`late_context` is computed only when the page is rendered (most rebuilds render few pages);
+        `indexable` pages are the sitemap (a page whose template says noindex must not be one)."""
         def render() -> bytes:
             links = Links.for_page(url_path, self.config.base_path if absolute_links else None)
             page = {
@@ -139,7 +141,7 @@ class PagePlanner:
         tail = "\x1f".join(depends) + "\x1f\0" if depends else "\0"
         # = fingerprint(template, template digest, config digest, url_path, depends), inlined for 10,000s of pages
         fp = hashlib.sha256(f"{prefix}{url_path}\0{tail}".encode()).hexdigest()[:32]
-        return OutputUnit(output_file(url_path), fp, render)
+        return OutputUnit(output_file(url_path), fp, render, indexable=indexable)
 
     def units(self) -> Iterator[OutputUnit]:
         yield from self.wall_pages()
@@ -160,7 +162,7 @@ class PagePlanner:
                 continue
             context = {"kudos_list": chunk, "page_number": number, "page_count": total, "pages_base": ""}
             yield self._unit(wall_page_path(number), "index.html", [str(total), counts, *self._kudos_digests(chunk)],
-                             context)
+                             context, indexable=True)
 
     def kudos_pages(self) -> Iterator[OutputUnit]:
         people = self.wall.people
@@ -174,7 +176,8 @@ class PagePlanner:
             writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
             context = {"kudos": kudos, "writer": writer, "recipient": recipient}
             yield self._unit(kudos_path(kudos.id), "kudos.html", self._kudos_digests([kudos, *more]),
-                             context, late_context=partial(self._kudos_late_context, kudos, writer, recipient))
+                             context, late_context=partial(self._kudos_late_context, kudos, writer, recipient),
+                             indexable=True)
 
     def _more_kudos(self, kudos: Kudos) -> list[Kudos]:
         """Up to three more kudos for the same recipient, newest first (the first four hold them)."""
@@ -190,7 +193,7 @@ class PagePlanner:
         summary = [f"{p.handle}:{p.digest}:{len(wall.received.get(p.handle, []))}:{len(wall.given.get(p.handle, []))}"
                    for p in directory]
         if self.focus is None:
-            yield self._unit("people/", "people.html", summary, {"directory": directory})
+            yield self._unit("people/", "people.html", summary, {"directory": directory}, indexable=True)
         for person in directory:
             if self.focus is not None and person.handle not in self.focus.people:
                 continue
@@ -220,7 +223,7 @@ class PagePlanner:
         depends = [person.digest, f"{len(received)}/{len(given)}", *self._kudos_digests(received[:per_page]),
                    *self._kudos_digests(given[:per_page]),
                    *(f"{s.skill.slug}={s.skill.name}:{s.count}" for s in (*listed, *unlisted))]
-        return self._unit(person_path(person.handle), "person.html", depends, context)
+        return self._unit(person_path(person.handle), "person.html", depends, context, indexable=True)
 
     def _person_list_pages(self, person: Person, kind: str) -> Iterator[OutputUnit]:
         """All of a person's received (or given) kudos, `per_page` a page, once the profile cannot show them all."""
@@ -234,7 +237,7 @@ class PagePlanner:
             context = {"person": person, "list_kind": kind, "kudos_list": chunk, "list_count": len(everything),
                        "page_number": number, "page_count": len(paths), "pages_base": paths[0]}
             depends = [person.digest, f"{len(everything)}", *self._kudos_digests(chunk)]
-            yield self._unit(url_path, "person_list.html", depends, context)
+            yield self._unit(url_path, "person_list.html", depends, context, indexable=True)
 
     def skill_pages(self) -> Iterator[OutputUnit]:
         wall = self.wall
@@ -258,9 +261,9 @@ class PagePlanner:
             directory.append((skill, len(ranked), len(backing)))
             context = {"skill": skill, "ranked": ranked, "listed_only": not_yet}
             depends = [skill.name, *self._kudos_digests(backing), *(p.handle + p.digest for p in listed_by)]
-            yield self._unit(skill_path(slug), "skill.html", depends, context)
+            yield self._unit(skill_path(slug), "skill.html", depends, context, indexable=True)
         if self.focus is not None:
             return  # the directory shows names and counts, which a focus leaves as they are
         entries = sorted(directory, key=lambda entry: (entry[0].name.casefold(), entry[0].slug))
         yield self._unit("skills/", "skills.html", [f"{s.slug}={s.name}:{n}:{k}" for s, n, k in entries],
-                         {"skill_directory": entries})
+                         {"skill_directory": entries}, indexable=True)

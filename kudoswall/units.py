@@ -15,12 +15,15 @@ from typing import cast
 @dataclass(frozen=True, slots=True)
 class OutputUnit:
     """`chunks`, when set, gives the same bytes as `render` in pieces, for a file too large to hold
-    whole (kudos.json of a large wall); a build streams them to disk, serve still uses `render`."""
+    whole (kudos.json of a large wall); a build streams them to disk, serve still uses `render`.
+    `indexable` marks a page search engines should list: the sitemap is made of exactly these, so
+    the planner that makes a page is the one place that says whether the sitemap has it."""
 
     path: str
     fingerprint: str
     render: Callable[[], bytes]
     chunks: Callable[[], Iterable[bytes]] | None = None
+    indexable: bool = False
 
 
 def fingerprint(*parts: str | Iterable[str]) -> str:

@@ -77,10 +77,11 @@ class VisualPlanner(PagePlanner):
 
     def graph_page(self) -> OutputUnit:
         return self._unit("graph/", "graph.html", self._all_digests(), {},
-                          late_context=lambda: {"graph": build_graph(self.wall)})
+                          late_context=lambda: {"graph": build_graph(self.wall)}, indexable=True)
 
     def stats_page(self) -> OutputUnit:
-        return self._unit("stats/", "stats.html", self._all_digests(), {}, late_context=self._stats_context)
+        return self._unit("stats/", "stats.html", self._all_digests(), {}, late_context=self._stats_context,
+                          indexable=True)
 
     def _stats_context(self) -> dict[str, Any]:
         """Computed when the page is rendered: planning a large wall should not draw its charts."""

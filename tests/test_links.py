@@ -6,7 +6,16 @@ from urllib.parse import urljoin
 
 import pytest
 
-from kudoswall.links import Links, kudos_path, output_file, person_path, skill_path, wall_page_path
+from kudoswall.links import (
+    Links,
+    kudos_path,
+    output_file,
+    person_list_paths,
+    person_path,
+    skill_path,
+    url_path_of,
+    wall_page_path,
+)
 
 
 def test_page_paths() -> None:
@@ -14,12 +23,16 @@ def test_page_paths() -> None:
     assert person_path("ada") == "people/ada/"
     assert skill_path("go") == "skills/go/"
     assert [wall_page_path(n) for n in (0, 1, 2)] == ["", "", "page/2/"]
+    assert person_list_paths("ada", "given", 2, per_page=2) == []  # the person page shows them all
+    assert person_list_paths("ada", "given", 5, per_page=2) == ["people/ada/given/", "people/ada/given/page/2/",
+                                                                "people/ada/given/page/3/"]
 
 
 @pytest.mark.parametrize(("url_path", "file"), [
     ("", "index.html"), ("people/", "people/index.html"), ("404.html", "404.html"), ("k/a/", "k/a/index.html")])
 def test_output_file(url_path: str, file: str) -> None:
     assert output_file(url_path) == file
+    assert url_path_of(file) == url_path  # and back, as the sitemap lists a page
 
 
 @pytest.mark.parametrize("page", ["", "people/", "people/ada/", "k/x/", "page/2/", "404.html"])
