@@ -16,6 +16,7 @@ from .links import (
     kudos_path,
     output_file,
     page_count,
+    paged_path,
     person_list_paths,
     person_path,
     skill_path,
@@ -33,10 +34,15 @@ class SkillCount:
     count: int
 
 
+QUOTES_SHOWN = 3
+"""Newest kudos quoted per person on a skill page: a page grows with the people endorsed, not every kudos."""
+
+
 @dataclass(frozen=True)
 class Endorsee:
     person: Person
-    kudos: list[Kudos]
+    kudos: list[Kudos]  # the newest QUOTES_SHOWN that back the skill
+    count: int  # all that back it
 
 
 def relationship_sentence(kudos: Kudos, writer: Person, recipient: Person) -> str:
@@ -254,16 +260,32 @@ class PagePlanner:
             for kudos in backing:
                 by_person.setdefault(kudos.to_handle, []).append(kudos)
             listed_by = listers.get(slug, [])
-            ranked = sorted((Endorsee(wall.people[h], ks) for h, ks in by_person.items()),
-                            key=lambda e: (-len(e.kudos), e.person.name.casefold(), e.person.handle))
-            endorsed = {e.person.handle for e in ranked}
-            not_yet = [p for p in listed_by if p.handle not in endorsed]
+            ranked = sorted((Endorsee(wall.people[h], ks[:QUOTES_SHOWN], len(ks)) for h, ks in by_person.items()),
+                            key=lambda e: (-e.count, e.person.name.casefold(), e.person.handle))
             directory.append((skill, len(ranked), len(backing)))
-            context = {"skill": skill, "ranked": ranked, "listed_only": not_yet}
-            depends = [skill.name, *self._kudos_digests(backing), *(p.handle + p.digest for p in listed_by)]
-            yield self._unit(skill_path(slug), "skill.html", depends, context, indexable=True)
+            yield from self._skill_ranking_pages(skill, ranked, listed_by)
         if self.focus is not None:
             return  # the directory shows names and counts, which a focus leaves as they are
         entries = sorted(directory, key=lambda entry: (entry[0].name.casefold(), entry[0].slug))
         yield self._unit("skills/", "skills.html", [f"{s.slug}={s.name}:{n}:{k}" for s, n, k in entries],
                          {"skill_directory": entries}, indexable=True)
+
+    def _skill_ranking_pages(self, skill: Skill, ranked: list[Endorsee],
+                             listed_by: list[Person]) -> Iterator[OutputUnit]:
+        """The ranking `per_page` people a page, like the wall; the last page adds who lists the skill unendorsed."""
+        per_page = self.config.per_page
+        total = page_count(len(ranked), per_page)
+        endorsed = {e.person.handle for e in ranked}
+        for number in range(1, total + 1):
+            chunk = ranked[(number - 1) * per_page : number * per_page]
+            shown = [kudos for entry in chunk for kudos in entry.kudos]
+            if self.focus is not None and not self.focus.shows(shown):
+                continue
+            last = number == total
+            listed_only = [p for p in listed_by if p.handle not in endorsed] if last else []
+            context = {"skill": skill, "ranked": chunk, "ranked_count": len(ranked),
+                       "rank_offset": (number - 1) * per_page, "listed_only": listed_only,
+                       "page_number": number, "page_count": total, "pages_base": skill_path(skill.slug)}
+            depends = [skill.name, str(len(ranked)), *(f"{entry.person.handle}:{entry.count}" for entry in chunk),
+                       *self._kudos_digests(shown), *(p.handle + p.digest for p in listed_only)]
+            yield self._unit(paged_path(skill_path(skill.slug), number), "skill.html", depends, context, indexable=True)

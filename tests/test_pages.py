@@ -241,6 +241,36 @@ def test_a_person_page_shows_the_newest_kudos_and_pages_through_all_of_them(tmp_
     assert check_page(site, "people/grace/received/page/2/index.html") == []
 
 
+def test_a_skill_ranking_is_paginated_and_the_last_page_adds_who_lists_it_unendorsed(tmp_path: Path) -> None:
+    people = {handle: {"name": name, "skills": ["Go"]} for handle, name in
+              (("ada", "Ada Okafor"), ("grace", "Grace Lindqvist"), ("hana", "Hana Sato"), ("lin", "Lin Park"))}
+    backing = [("ada", "grace", 1), ("ada", "grace", 2), ("grace", "hana", 3), ("grace", "hana", 4),
+               ("grace", "hana", 5), ("hana", "ada", 6)]
+    kudos = {f"2024-05-0{day}-{writer}-on-{recipient}": kudos_md(
+        f"Go work {day}.", **{"from": writer, "to": recipient, "date": f"2024-05-0{day}", "skills": ["Go"]})
+        for writer, recipient, day in backing}
+    config = {"title": "Test wall", "base_url": "https://kudos.example.org/", "per_page": 2}
+    site = BuiltSite.build(make_wall(tmp_path / "wall", config=config, people=people, kudos=kudos), tmp_path / "site")
+
+    first, second = page_tree(site, "skills/go/index.html"), page_tree(site, "skills/go/page/2/index.html")
+    names = [[text_of(h3) for h3 in page.iterfind(".//h3[@class='rank-name']")] for page in (first, second)]  # type: ignore[attr-defined]
+    assert names == [["Hana Sato", "Grace Lindqvist"], ["Ada Okafor"]]  # most kudos first, a page at a time
+    assert [text_of(n) for n in second.iterfind(".//span[@class='rank-number']")] == ["3"]  # type: ignore[attr-defined]
+    assert second.find(".//ol[@class='ranking']").get("start") == "3"  # type: ignore[attr-defined]
+    assert "3 people are endorsed for it" in text_of(first.find(".//p[@class='lede']"))  # type: ignore[attr-defined]
+    hana = first.find(".//li[@class='rank']")  # type: ignore[attr-defined]
+    assert text_of(hana.find(".//p[@class='rank-count']")) == "3 kudos"
+    assert [text_of(q) for q in hana.iter("blockquote")] == ["Go work 5.", "Go work 4.", "Go work 3."]
+    assert first.find(".//h2[@id='listed-heading']") is None  # type: ignore[attr-defined]
+    listed = second.find(".//section[@aria-labelledby='listed-heading']")  # type: ignore[attr-defined]
+    assert [text_of(a) for a in listed.iterfind(".//p[@class='tile-title']/a")] == ["Lin Park"]
+    nav = second.find(".//nav[@class='pagination']")  # type: ignore[attr-defined]
+    assert nav.get("aria-label") == "Pages of the people endorsed for Go"
+    assert nav.find(".//a[@rel='prev']").get("href") == "../../../../skills/go/"
+    assert not (site.output / "skills/go/page/3").exists()
+    assert check_page(site, "skills/go/page/2/index.html") == []
+
+
 def test_markdown_headings_in_a_kudos_never_become_a_second_h1() -> None:
     site = small_wall_site()
     document = page_tree(site, "k/2024-02-29-chen-on-ines-mentoring/index.html")
