@@ -89,6 +89,30 @@ def test_past_the_drawn_limit_only_the_most_endorsed_and_their_connections_are_d
     assert caption.endswith("Of the 4 people and organisations with kudos, the 2 with the most are drawn, "
                             "with the connections among them; every profile lists the rest.")
 
+def test_past_the_edge_limit_only_the_strongest_connections_are_drawn_and_listed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    wall = load_wall(load_config(FIXTURES / "small-wall")).wall
+    pairs = pair_counts(wall)
+    assert len(pairs) > 2
+    monkeypatch.setattr(graph, "EDGES_DRAWN", 2)
+    bounded = build_graph(wall)
+    strongest = sorted(sorted(pairs, key=lambda pair: (-sum(pairs[pair]), pair))[:2])
+    assert sorted(tuple(sorted((e.source, e.target))) for e in bounded.edges) == strongest
+    assert bounded.connections == len(pairs) and len(bounded.nodes) == 4  # every person is still drawn
+    from kudoswall.build import plan_outputs
+    from kudoswall.theme import Theme, resolve_theme_dir
+
+    config = load_config(FIXTURES / "small-wall")
+    unit = next(u for u in plan_outputs(wall, config, Theme(config, resolve_theme_dir(config)))
+                if u.path == "graph/index.html")
+    document, errors = parse_html(unit.render())
+    assert errors == []
+    caption = " ".join("".join(document.find(".//figcaption").itertext()).split())
+    assert caption.endswith(f"Of the {len(pairs)} connections among them, the 2 with the most kudos are drawn "
+                            "and listed.")
+    assert len(document.findall(".//ul[@class='connections']/li")) == 2
+
+
 def test_layout_is_deterministic_and_spreads_nodes() -> None:
     handles = [f"p{i:02d}" for i in range(12)]
     links = [(handles[i], handles[(i + 1) % 12]) for i in range(12)] + [("p00", "p06")]
