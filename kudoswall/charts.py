@@ -104,7 +104,8 @@ def top_writers(wall: Wall, limit: int = 10) -> list[tuple[Person, int]]:
 def person_chart(wall: Wall, person: Person) -> Chart:
     """Kudos received per year, from the person's first kudos to their latest.
 
-    Uses only the person's own kudos, so the page's fingerprint (which covers them) covers the chart.
+    Uses only the counts per year of the person's kudos, which the person page's fingerprint takes in
+    (pages.PagePlanner._person_page): the page lists only the newest kudos, the chart counts them all.
     """
     received = wall.received.get(person.handle, [])
     years = [k.date.year for k in received]

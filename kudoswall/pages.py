@@ -226,9 +226,13 @@ class PagePlanner:
         context = {"person": person, "received": received[:per_page], "given": given[:per_page],
                    "received_count": len(received), "given_count": len(given),
                    "listed_skills": listed, "unlisted_skills": unlisted}
+        per_year: dict[int, int] = {}  # what the kudos-per-year chart draws (partials/person_extras.html)
+        for kudos in received:
+            per_year[kudos.date.year] = per_year.get(kudos.date.year, 0) + 1
         depends = [person.digest, f"{len(received)}/{len(given)}", *self._kudos_digests(received[:per_page]),
                    *self._kudos_digests(given[:per_page]),
-                   *(f"{s.skill.slug}={s.skill.name}:{s.count}" for s in (*listed, *unlisted))]
+                   *(f"{s.skill.slug}={s.skill.name}:{s.count}" for s in (*listed, *unlisted)),
+                   *(f"{year}:{count}" for year, count in sorted(per_year.items()))]
         return self._unit(person_path(person.handle), "person.html", depends, context, indexable=True)
 
     def _person_list_pages(self, person: Person, kind: str) -> Iterator[OutputUnit]:

@@ -108,6 +108,28 @@ def test_clean_cached_and_incremental_builds_are_identical(wall: Path, tmp_path:
     assert tree(clean_output) == incremental
 
 
+def test_an_edit_only_a_persons_chart_shows_rebuilds_their_page(wall: Path, tmp_path: Path) -> None:
+    """A profile lists only the newest kudos, but its chart counts all of them: moving the oldest
+    kudos to an earlier year changes no listed card, and still changes the page."""
+    config = load_config(wall)
+    loaded = load_wall(config).wall
+    recipient = max(loaded.received, key=lambda handle: len(loaded.received[handle]))
+    assert len(loaded.received[recipient]) > config.per_page  # so the profile lists only some of them
+    kudos = loaded.received[recipient][-1]  # their oldest: on no card of the profile
+    oldest = wall / kudos.source
+    output = tmp_path / "site"
+    build(wall, output)
+    text = oldest.read_text(encoding="utf-8")
+    year = kudos.date.year
+    oldest.write_text(text.replace(f"date: {year}-", f"date: {year - 3}-", 1), encoding="utf-8")
+    build(wall, output)
+    clean_output = tmp_path / "clean-site"
+    build(fresh_copy(wall, tmp_path, "clean-wall"), clean_output, use_cache=False)
+    page = f"people/{recipient}/index.html"
+    assert (output / page).read_bytes() == (clean_output / page).read_bytes()
+    assert tree(output) == tree(clean_output)
+
+
 def test_output_edited_by_hand_is_repaired_not_trusted(wall: Path, tmp_path: Path) -> None:
     output = tmp_path / "site"
     build(wall, output)

@@ -308,6 +308,8 @@ EDITS: dict[str, tuple[str, str | None, str | None]] = {
     "a person's listed skills": ("content/people/bjorn-asen.yaml", "[Rust, Incident response]",
                                  "[Rust, Incident response, Go]"),
     "a kudos date": ("content/kudos/2023-03-05-bjorn-on-ines-reviews.md", "date: 2023-03-05", "date: 2024-12-01"),
+    "an older kudos' year": ("content/kudos/2023-03-05-bjorn-on-ines-reviews.md", "date: 2023-03-05",
+                             "date: 2021-03-05"),  # moves no card: only the person's chart shows it
     "a kudos' skills": ("content/kudos/2024-11-11-bjorn-on-chen-research.md", "[User research]",
                         "[User research, Interviewing]"),
     "a kudos title": ("content/kudos/2024-07-01-ines-on-fjord-delivery.md", "skills: [On-time delivery]",
@@ -316,13 +318,18 @@ EDITS: dict[str, tuple[str, str | None, str | None]] = {
 }
 
 
+@pytest.mark.parametrize("per_page", [4, 1], ids=["fixture", "one-a-page"])  # at 1, lists outgrow pages
 @pytest.mark.parametrize("edit", EDITS)
-def test_a_unit_whose_fingerprint_is_unchanged_renders_the_same_bytes(edit: str, tmp_path: Path) -> None:
+def test_a_unit_whose_fingerprint_is_unchanged_renders_the_same_bytes(edit: str, per_page: int,
+                                                                     tmp_path: Path) -> None:
     """The incremental-build invariant: fingerprints name everything a file shows."""
     import shutil
 
     wall = tmp_path / "wall"
     shutil.copytree(FIXTURES / "small-wall", wall)
+    config = wall / "kudoswall.yaml"
+    assert "per_page: 4\n" in config.read_text("utf-8")
+    config.write_text(config.read_text("utf-8").replace("per_page: 4\n", f"per_page: {per_page}\n"), "utf-8")
     before = plan(wall)
     file, old, new = EDITS[edit]
     source = wall / file
