@@ -37,6 +37,19 @@ def page_count(items: int, per_page: int) -> int:
     return max(1, -(-items // per_page))
 
 
+def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:
+    """The numbers a pagination bar shows: the first, the last and `around` either side of `current`,
+    with None for each gap. At most 2 * around + 5 items: a bar that looped over every page number,
+    on every page, made a wall of P pages cost P² (25 million steps at 100,000 kudos)."""
+    shown = sorted({1, count, *range(max(1, current - around), min(count, current + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
 def wall_page_path(number: int) -> str:
     return paged_path("", number)
 

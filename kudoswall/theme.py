@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from .config import Config
 from .errors import ContentError, Problem, SourcePos
+from .links import page_numbers
 from .theme_dirs import WALL_STATIC as WALL_STATIC  # re-exported: callers know them as theme's
 from .theme_dirs import WALL_TEMPLATES as WALL_TEMPLATES
 from .theme_dirs import packaged_themes_dir as packaged_themes_dir
@@ -164,6 +165,7 @@ class Theme:
             cache_size=-1,  # a plain dict: every page looks up its base and partials, a theme has few templates
         )
         env.filters["longdate"] = long_date
+        env.globals["page_numbers"] = page_numbers
 
         @jinja2.pass_context
         def card(context: jinja2.runtime.Context, kudos: Any) -> Markup:

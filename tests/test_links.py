@@ -10,6 +10,7 @@ from kudoswall.links import (
     Links,
     kudos_path,
     output_file,
+    page_numbers,
     person_list_paths,
     person_path,
     skill_path,
@@ -56,3 +57,16 @@ def test_absolute_links_for_pages_served_at_any_address() -> None:
     links = Links.for_page("404.html", "/team/kudos/")
     assert links.path("people/") == "/team/kudos/people/"
     assert links.static("style.css") == "/team/kudos/static/style.css"
+
+
+def test_page_numbers_show_the_ends_and_two_either_side_with_one_gap_per_run() -> None:
+    for count in range(1, 40):
+        for current in range(1, count + 1):
+            expected: list[int | None] = []
+            for number in range(1, count + 1):  # the rule as the pagination template once looped it
+                if number in (1, count) or abs(number - current) <= 2:
+                    expected.append(number)
+                elif expected[-1] is not None:
+                    expected.append(None)
+            assert page_numbers(current, count) == expected, (current, count)
+    assert len(page_numbers(2_500, 5_000)) == 9  # the same few items at any number of pages
