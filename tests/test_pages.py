@@ -266,7 +266,8 @@ def test_a_skill_ranking_is_paginated_and_the_last_page_adds_who_lists_it_unendo
     assert [text_of(a) for a in listed.iterfind(".//p[@class='tile-title']/a")] == ["Lin Park"]
     nav = second.find(".//nav[@class='pagination']")  # type: ignore[attr-defined]
     assert nav.get("aria-label") == "Pages of the people endorsed for Go"
-    assert nav.find(".//a[@rel='prev']").get("href") == "../../../../skills/go/"
+    back = nav.find(".//a[@rel='prev']")
+    assert (text_of(back), back.get("href")) == ("← Previous", "../../../../skills/go/")  # a ranking, not a timeline
     assert not (site.output / "skills/go/page/3").exists()
     assert check_page(site, "skills/go/page/2/index.html") == []
 
