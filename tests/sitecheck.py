@@ -222,12 +222,24 @@ def paged_wall_site() -> BuiltSite:
     return built_site(paged_wall(FIXTURES / "small-wall", per_page=1))
 
 
+def paged_demo_site() -> BuiltSite:
+    """The demo wall at two kudos a page: people's lists and skills' rankings run to several pages."""
+    return built_site(paged_wall(REPO, per_page=2))
+
+
 @cache
-def paged_wall(fixture: Path, per_page: int) -> Path:
-    """A copy of a fixture wall with `per_page` set (the fixtures keep theirs for the snapshot)."""
-    wall = Path(tempfile.mkdtemp(prefix="kudoswall-paged-")) / fixture.name
+def paged_wall(wall_root: Path, per_page: int) -> Path:
+    """A copy of a wall (configuration, lock and content) with `per_page` set: the fixtures keep
+    theirs for the snapshot, the demo wall for the README."""
+    wall = Path(tempfile.mkdtemp(prefix="kudoswall-paged-")) / wall_root.name
     atexit.register(shutil.rmtree, wall.parent, True)
-    shutil.copytree(fixture, wall)
+    wall.mkdir()
+    for name in ("kudoswall.yaml", "kudoswall.lock", "content"):
+        source = wall_root / name
+        if source.is_dir():
+            shutil.copytree(source, wall / name)
+        elif source.exists():
+            shutil.copy2(source, wall / name)
     config = wall / "kudoswall.yaml"
     text = config.read_text(encoding="utf-8")
     assert re.search(r"^per_page: \d+$", text, re.MULTILINE), "the fixture sets per_page"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sitecheck import REPO, demo_site
+from sitecheck import REPO, demo_site, paged_demo_site
 
 from kudoswall.config import load_config
 from kudoswall.search import index_site
@@ -42,6 +43,10 @@ PAGES = {
     "embed": "people/grace-lindqvist/embed/dark/",
 }
 WIDTHS = (360, 1280)
+PAGED_PAGES = {  # on the demo wall at two kudos a page
+    "person-list": "people/grace-lindqvist/received/page/2/",
+    "skill-page-2": "skills/accessibility/page/2/",
+}
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -56,11 +61,11 @@ class Served:
     requests: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    site = tmp_path_factory.mktemp("browser") / "site"
-    shutil.copytree(demo_site().output, site)
-    index_site(site, load_config(REPO))
+def serve_site(built: Path, index: bool) -> Iterator[Served]:
+    site = Path(tempfile.mkdtemp(prefix="kudoswall-browser-")) / "site"
+    shutil.copytree(built, site)
+    if index:
+        index_site(site, load_config(REPO))
     handler = functools.partial(QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -70,6 +75,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     finally:
         server.shutdown()
         server.server_close()
+        shutil.rmtree(site.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    yield from serve_site(demo_site().output, index=True)
+
+
+@pytest.fixture(scope="module")
+def served_paged() -> Iterator[Served]:
+    yield from serve_site(paged_demo_site().output, index=False)
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +113,11 @@ def test_the_demo_pages_exist(served: Served) -> None:
         assert site.file_for(site.base_url + path.split("?")[0]) is not None, path
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_no_serious_or_critical_axe_violations_and_screenshots(browser: Any, served: Served, name: str) -> None:
+def check_layout_and_axe(browser: Any, served: Served, name: str, path: str) -> None:
+    """No sideways scrolling and no serious or critical axe-core violation, at each width."""
     ARTIFACTS.mkdir(exist_ok=True)
     for width in WIDTHS:
-        page = open_page(browser, served, PAGES[name], width)
+        page = open_page(browser, served, path, width)
         if name == "search":
             page.wait_for_selector("#search-results li a")
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
@@ -112,6 +128,18 @@ def test_no_serious_or_critical_axe_violations_and_screenshots(browser: Any, ser
                for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
         assert bad == [], f"{name} at {width}px"
         page.context.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_no_serious_or_critical_axe_violations_and_screenshots(browser: Any, served: Served, name: str) -> None:
+    check_layout_and_axe(browser, served, name, PAGES[name])
+
+
+@pytest.mark.parametrize("name", list(PAGED_PAGES))
+def test_later_pages_of_a_list_pass_the_same_checks(browser: Any, served_paged: Served, name: str) -> None:
+    site = paged_demo_site()
+    assert site.file_for(site.base_url + PAGED_PAGES[name]) is not None
+    check_layout_and_axe(browser, served_paged, name, PAGED_PAGES[name])
 
 
 def test_search_by_keyboard_loads_only_the_chunks_it_needs(browser: Any, served: Served) -> None:
