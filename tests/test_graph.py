@@ -14,6 +14,7 @@ from kudoswall import graph
 from kudoswall.build import load_wall
 from kudoswall.config import load_config
 from kudoswall.graph import HEIGHT, WIDTH, build_graph, force_layout, pair_counts
+from kudoswall.models import Wall
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -65,6 +66,19 @@ def test_pair_counts_and_reciprocity() -> None:
 
 
 
+def graph_page(wall: Wall) -> Any:
+    """The small wall's graph page as planned for `wall`, parsed (with graph.py's limits as patched)."""
+    from kudoswall.build import plan_outputs
+    from kudoswall.theme import Theme, resolve_theme_dir
+
+    config = load_config(FIXTURES / "small-wall")
+    unit = next(u for u in plan_outputs(wall, config, Theme(config, resolve_theme_dir(config)))
+                if u.path == "graph/index.html")
+    document, errors = parse_html(unit.render())
+    assert errors == []
+    return document
+
+
 def test_past_the_drawn_limit_only_the_most_endorsed_and_their_connections_are_drawn(
         monkeypatch: pytest.MonkeyPatch) -> None:
     wall = load_wall(load_config(FIXTURES / "small-wall")).wall
@@ -77,17 +91,11 @@ def test_past_the_drawn_limit_only_the_most_endorsed_and_their_connections_are_d
     assert [n.handle for n in bounded.nodes] == expected and bounded.connected == 4
     among = [(e.source, e.target, e.forward, e.backward) for e in full.edges if {e.source, e.target} <= set(expected)]
     assert [(e.source, e.target, e.forward, e.backward) for e in bounded.edges] == among != []
-    from kudoswall.build import plan_outputs
-    from kudoswall.theme import Theme, resolve_theme_dir
-
-    config = load_config(FIXTURES / "small-wall")
-    unit = next(u for u in plan_outputs(wall, config, Theme(config, resolve_theme_dir(config)))
-                if u.path == "graph/index.html")
-    document, errors = parse_html(unit.render())
-    assert errors == []
+    document = graph_page(wall)
     caption = " ".join("".join(document.find(".//figcaption").itertext()).split())
     assert caption.endswith("Of the 4 people and organisations with kudos, the 2 with the most are drawn, "
                             "with the connections among them; every profile lists the rest.")
+
 
 def test_past_the_edge_limit_only_the_strongest_connections_are_drawn_and_listed(
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,14 +107,7 @@ def test_past_the_edge_limit_only_the_strongest_connections_are_drawn_and_listed
     strongest = sorted(sorted(pairs, key=lambda pair: (-sum(pairs[pair]), pair))[:2])
     assert sorted(tuple(sorted((e.source, e.target))) for e in bounded.edges) == strongest
     assert bounded.connections == len(pairs) and len(bounded.nodes) == 4  # every person is still drawn
-    from kudoswall.build import plan_outputs
-    from kudoswall.theme import Theme, resolve_theme_dir
-
-    config = load_config(FIXTURES / "small-wall")
-    unit = next(u for u in plan_outputs(wall, config, Theme(config, resolve_theme_dir(config)))
-                if u.path == "graph/index.html")
-    document, errors = parse_html(unit.render())
-    assert errors == []
+    document = graph_page(wall)
     caption = " ".join("".join(document.find(".//figcaption").itertext()).split())
     assert caption.endswith(f"Of the {len(pairs)} connections among them, the 2 with the most kudos are drawn "
                             "and listed.")
