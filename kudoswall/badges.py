@@ -70,8 +70,9 @@ def skill_badge_path(handle: str, slug: str) -> str:
     return person_path(handle) + f"badges/{slug}.svg"
 
 
-def person_badge_skills(person: Person, wall: Wall) -> list[tuple[Skill, int]]:
-    """The person's listed skills, then any other skill they were endorsed for, with counts."""
+def person_skill_counts(person: Person, wall: Wall) -> list[tuple[Skill, int]]:
+    """The person's listed skills, then any other skill they were endorsed for (most kudos first),
+    each with the kudos that vouch for it: what their badges and their page's skill panel show."""
     counts: dict[str, int] = {}
     names: dict[str, Skill] = {}
     for kudos in wall.received.get(person.handle, []):
@@ -94,7 +95,7 @@ def badge_units(wall: Wall) -> Iterator[OutputUnit]:
         received = len(wall.received.get(person.handle, []))
         yield OutputUnit(badge_path(person.handle), fingerprint("badge", str(received)),
                          partial(badge_svg, "kudos", str(received)))
-        for skill, count in person_badge_skills(person, wall):
+        for skill, count in person_skill_counts(person, wall):
             yield OutputUnit(skill_badge_path(person.handle, skill.slug),
                              fingerprint("skill-badge", skill.name, str(count)),
                              partial(badge_svg, skill.name, count_text(count)))

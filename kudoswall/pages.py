@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from . import __version__
+from .badges import person_skill_counts
 from .config import Config
 from .links import (
     PERSON_LISTS,
@@ -213,16 +214,8 @@ class PagePlanner:
         wall, per_page = self.wall, self.config.per_page
         received = wall.received.get(person.handle, [])
         given = wall.given.get(person.handle, [])
-        counts: dict[str, int] = {}
-        names: dict[str, Skill] = {}
-        for kudos in received:
-            for skill in kudos.skills:
-                counts[skill.slug] = counts.get(skill.slug, 0) + 1
-                names.setdefault(skill.slug, wall.skills.get(skill.slug, skill))
-        listed = [SkillCount(skill, counts.get(skill.slug, 0)) for skill in person.skills]
-        listed_slugs = {skill.slug for skill in person.skills}
-        unlisted = sorted((SkillCount(names[slug], n) for slug, n in counts.items() if slug not in listed_slugs),
-                          key=lambda sc: (-sc.count, sc.skill.name.casefold()))
+        skill_counts = [SkillCount(skill, count) for skill, count in person_skill_counts(person, wall)]
+        listed, unlisted = skill_counts[: len(person.skills)], skill_counts[len(person.skills) :]
         context = {"person": person, "received": received[:per_page], "given": given[:per_page],
                    "received_count": len(received), "given_count": len(given),
                    "listed_skills": listed, "unlisted_skills": unlisted}
@@ -280,13 +273,13 @@ class PagePlanner:
         per_page = self.config.per_page
         total = page_count(len(ranked), per_page)
         endorsed = {e.person.handle for e in ranked}
+        unendorsed = [p for p in listed_by if p.handle not in endorsed]
         for number in range(1, total + 1):
             chunk = ranked[(number - 1) * per_page : number * per_page]
             shown = [kudos for entry in chunk for kudos in entry.kudos]
-            if self.focus is not None and not self.focus.shows(shown):
+            if not in_focus(self.focus, shown):
                 continue
-            last = number == total
-            listed_only = [p for p in listed_by if p.handle not in endorsed] if last else []
+            listed_only = unendorsed if number == total else []
             context = {"skill": skill, "ranked": chunk, "ranked_count": len(ranked),
                        "rank_offset": (number - 1) * per_page, "listed_only": listed_only,
                        "page_number": number, "page_count": total, "pages_base": skill_path(skill.slug)}

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .badges import badge_path, badge_units, person_badge_skills, skill_badge_path
+from .badges import badge_path, badge_units, person_skill_counts, skill_badge_path
 from .charts import Chart, monthly_counts, person_chart, rank_chart, time_chart, top_skills, top_writers
 from .config import Config
 from .credentials import credential_path, credential_units
@@ -43,7 +43,7 @@ class PersonExtras:
 
     def skill_badges(self, person: Person) -> list[tuple[Skill, str]]:
         return [(skill, self.config.absolute_url(skill_badge_path(person.handle, skill.slug)))
-                for skill, _ in person_badge_skills(person, self.wall)]
+                for skill, _ in person_skill_counts(person, self.wall)]
 
     def page_url(self, person: Person) -> str:
         return self.config.absolute_url(person_path(person.handle))
