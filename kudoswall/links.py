@@ -104,6 +104,8 @@ class Links:
         return self.root + skill_path(skill if isinstance(skill, str) else skill.slug)
 
     def wall_page(self, number: int) -> str:
+        """Unused by the default theme since pagination went through `paged`; kept for site
+        templates that override partials/pagination.html with the older copy that calls it."""
         return self.root + wall_page_path(number)
 
     def paged(self, first_page: str, number: int) -> str:
