@@ -11,6 +11,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 import markdown
@@ -35,6 +36,10 @@ _ATTRIBUTES = {
     "td": {"align"},
 }
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop tabs and newlines anywhere in a URL
+_HIDDEN_URL_NOISE = re.compile("[\u00a0\u1680\u180e\u2000-\u200b\u2028\u2029\u205f\u3000\ufeff]")
+"""Unicode spaces and zero-width characters. A browser keeps them in a URL, so `\u200bjavascript:`
+is a harmless relative link there, and nh3 lets it through; a laxer reader of the page might drop
+them and find the scheme, so a link that hides a scheme behind them is dropped."""
 _IMAGE_TAG = re.compile(r"<im", re.IGNORECASE)  # HTML parsers read <image> as <img>
 _TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')  # a tag as nh3 writes it (a quoted value may hold '>')
 
@@ -43,9 +48,10 @@ def is_remote_url(url: str) -> bool:
     """True for URLs a browser would fetch from another host.
 
     Browsers strip whitespace, ignore tabs and newlines inside URLs and read a backslash as a
-    slash, so `/\\evil.example/x.png` and ` //evil.example` are remote too.
+    slash, so `/\\evil.example/x.png` and ` //evil.example` are remote too; so is an address behind
+    _HIDDEN_URL_NOISE, which a laxer reader might drop.
     """
-    cleaned = _URL_NOISE.sub("", url).replace("\\", "/")
+    cleaned = _HIDDEN_URL_NOISE.sub("", _URL_NOISE.sub("", url)).replace("\\", "/")
     return cleaned.startswith("//") or bool(urlsplit(cleaned).scheme)
 
 
@@ -113,21 +119,31 @@ class MarkdownRenderer:
         return RenderedBody(clean, excerpt(plain, self.excerpt_length), len(plain.split()))
 
 
-def _local_images_only(tag: str, attribute: str, value: str) -> str | None:
-    """Drops the address of a remote image that raw HTML brought in (Markdown images are links)."""
-    if tag == "img" and attribute == "src" and is_remote_url(value):
+def _filter_attribute(local_images_only: bool, url_schemes: frozenset[str] | None, tag: str, attribute: str,
+                      value: str) -> str | None:
+    """Drops the address of a remote image that raw HTML brought in (Markdown images are links), and,
+    given `url_schemes`, an address whose scheme, once _HIDDEN_URL_NOISE is removed, is not one of them."""
+    if local_images_only and tag == "img" and attribute == "src" and is_remote_url(value):
         return None
+    if url_schemes is not None and attribute in ("href", "src"):
+        scheme = urlsplit(_HIDDEN_URL_NOISE.sub("", _URL_NOISE.sub("", value))).scheme
+        if scheme and scheme.lower() not in url_schemes:
+            return None
     return value
 
 
 def sanitize_html(raw_html: str, url_schemes: set[str], remote_images: bool = False) -> str:
     """The allow-list sanitizer every rendered body goes through, whatever the Markdown options."""
     images = not remote_images and _IMAGE_TAG.search(raw_html) is not None
+    hidden = _HIDDEN_URL_NOISE.search(raw_html) is not None
+    # a Python call per attribute: only when a body needs it
+    attribute_filter = partial(_filter_attribute, images, frozenset(url_schemes) if hidden else None) \
+        if images or hidden else None
     return nh3.clean(
         raw_html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
-        attribute_filter=_local_images_only if images else None,  # a Python call per attribute: only if needed
+        attribute_filter=attribute_filter,
         url_schemes=url_schemes,
         link_rel="nofollow ugc noopener",
         strip_comments=True,
