@@ -161,7 +161,8 @@ def plain_text(clean_html: str) -> str:
     """
     # an HTML parser drops a newline right after <pre> (as nh3's second pass did): "a<pre>\na" reads "aa"
     text = _TAG.sub("", clean_html.replace("</p>", "</p> ").replace("</li>", "</li> ").replace("<pre>\n", "<pre>"))
-    text = text[1:] if text.startswith("\ufeff") else text  # an HTML parser drops one leading BOM, as nh3 did
+    # an HTML parser drops one BOM at the very start of its input (as nh3 did), not one after a tag
+    text = text[1:] if clean_html.startswith("\ufeff") else text
     return " ".join(html.unescape(text).split())
 
 

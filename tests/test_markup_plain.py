@@ -37,6 +37,7 @@ PIECES = [*" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u202
 
 
 @given(st.lists(st.sampled_from(PIECES)).map("".join))
+@example("<p>\ufeff")  # found by this test: a BOM after a tag is text, only one at the very start goes
 def test_same_text_as_collapsing_regex_whitespace(fragment: str) -> None:
     clean = sanitize_html(fragment, {"https"})  # what plain_text is given: nh3 has dropped a leading BOM
     assert plain_text(clean) == regex_plain_text(clean)
