@@ -36,6 +36,7 @@ class Config:
     language: str = "en"
     theme: str = "default"
     per_page: int = 20
+    people_per_page: int = 100
     repo_url: str | None = None
     author: str | None = None
     feed_limit: int = 50

@@ -10,13 +10,18 @@ from dataclasses import dataclass
 
 from .models import Kudos, Person, Skill
 
+DIRECTORY_PATH = "people/"
+"""The people directory's first page; its later pages are `people/page/N/`, beside the profiles. No
+profile path can clash with them: a person with the handle `page` has `people/page/`, and a profile's
+own pages (received/, given/, embed/, badges/) never have a number for a name."""
+
 
 def kudos_path(kudos_id: str) -> str:
     return f"k/{kudos_id}/"
 
 
 def person_path(handle: str) -> str:
-    return f"people/{handle}/"
+    return f"{DIRECTORY_PATH}{handle}/"
 
 
 def skill_path(slug: str) -> str:

@@ -12,6 +12,7 @@ from . import __version__
 from .badges import person_skill_counts
 from .config import Config
 from .links import (
+    DIRECTORY_PATH,
     PERSON_LISTS,
     Links,
     kudos_path,
@@ -196,17 +197,32 @@ class PagePlanner:
 
     def people_pages(self) -> Iterator[OutputUnit]:
         wall = self.wall
-        directory = sorted(wall.people.values(), key=lambda p: (p.name.casefold(), p.handle))
-        summary = [f"{p.handle}:{p.digest}:{len(wall.received.get(p.handle, []))}:{len(wall.given.get(p.handle, []))}"
-                   for p in directory]
+        directory = sorted(wall.people.values(), key=lambda p: (p.is_organization, p.name.casefold(), p.handle))
         if self.focus is None:
-            yield self._unit("people/", "people.html", summary, {"directory": directory}, indexable=True)
+            yield from self._directory_pages(directory)
         for person in directory:
             if self.focus is not None and person.handle not in self.focus.people:
                 continue
             yield self._person_page(person)
             for kind in PERSON_LISTS:
                 yield from self._person_list_pages(person, kind)
+
+    def _directory_pages(self, directory: list[Person]) -> Iterator[OutputUnit]:
+        """`/people/`, `people_per_page` a page (people, then organisations): bounded at any size of wall.
+
+        Every page's lede counts everyone, so a page's fingerprint takes in the totals and its own people."""
+        wall, per_page = self.wall, self.config.people_per_page
+        organisations = sum(1 for person in directory if person.is_organization)
+        individuals = len(directory) - organisations
+        total = page_count(len(directory), per_page)
+        for number in range(1, total + 1):
+            chunk = directory[(number - 1) * per_page : number * per_page]
+            context = {"directory": chunk, "individual_count": individuals, "organisation_count": organisations,
+                       "page_number": number, "page_count": total, "pages_base": DIRECTORY_PATH}
+            depends = [f"{individuals}/{organisations}/{total}",
+                       *(f"{p.handle}:{p.digest}:{len(wall.received.get(p.handle, []))}:"
+                         f"{len(wall.given.get(p.handle, []))}" for p in chunk)]
+            yield self._unit(paged_path(DIRECTORY_PATH, number), "people.html", depends, context, indexable=True)
 
     def _person_page(self, person: Person) -> OutputUnit:
         """The profile with the newest `per_page` kudos each way (a page of bounded size at any count);

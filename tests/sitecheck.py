@@ -229,7 +229,7 @@ def paged_demo_site() -> BuiltSite:
 
 @cache
 def paged_wall(wall_root: Path, per_page: int) -> Path:
-    """A copy of a wall (configuration, lock and content) with `per_page` set: the fixtures keep
+    """A copy of a wall (configuration, lock and content) with `per_page` and `people_per_page` set: the fixtures keep
     theirs for the snapshot, the demo wall for the README."""
     wall = Path(tempfile.mkdtemp(prefix="kudoswall-paged-")) / wall_root.name
     atexit.register(shutil.rmtree, wall.parent, True)
@@ -243,5 +243,6 @@ def paged_wall(wall_root: Path, per_page: int) -> Path:
     config = wall / "kudoswall.yaml"
     text = config.read_text(encoding="utf-8")
     assert re.search(r"^per_page: \d+$", text, re.MULTILINE), "the fixture sets per_page"
-    config.write_text(re.sub(r"^per_page: \d+$", f"per_page: {per_page}", text, flags=re.MULTILINE), encoding="utf-8")
+    text = re.sub(r"^per_page: \d+$", f"per_page: {per_page}", text, flags=re.MULTILINE)
+    config.write_text(f"{text.rstrip()}\npeople_per_page: {per_page}\n", encoding="utf-8")  # the directory too
     return wall

@@ -46,6 +46,7 @@ WIDTHS = (360, 1280)
 PAGED_PAGES = {  # on the demo wall at two kudos a page
     "person-list": "people/grace-lindqvist/received/page/2/",
     "skill-page-2": "skills/accessibility/page/2/",
+    "directory-page-2": "people/page/2/",
 }
 
 

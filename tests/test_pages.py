@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
-from conftest import kudos_md, make_wall
+from conftest import FileSource, kudos_md, make_wall
 from sitecheck import (
     FIXTURES,
     BuiltSite,
@@ -241,6 +241,40 @@ def test_a_person_page_shows_the_newest_kudos_and_pages_through_all_of_them(tmp_
     assert check_page(site, "people/grace/received/page/2/index.html") == []
 
 
+def test_the_people_directory_is_paginated_people_first_then_organisations(tmp_path: Path) -> None:
+    """A directory page stays bounded at any size of wall; every page counts everyone."""
+    people: dict[str, FileSource] = {handle: {"name": name} for handle, name in
+                                     (("ada", "Ada Okafor"), ("grace", "Grace Lindqvist"), ("hana", "Hana Sato"))}
+    people["acme"] = {"name": "Acme Ltd", "kind": "organization"}
+    kudos = {"2024-05-01-ada-on-grace": kudos_md(), "2024-05-02-hana-on-acme": kudos_md(
+        "Acme shipped.", **{"from": "hana", "to": "acme", "date": "2024-05-02"})}
+    config = {"title": "Test wall", "base_url": "https://kudos.example.org/", "people_per_page": 2}
+    site = BuiltSite.build(make_wall(tmp_path / "wall", config=config, people=people, kudos=kudos), tmp_path / "site")
+
+    pages = ["people/", "people/page/2/"]
+    names = []
+    for number, page in enumerate(pages, start=1):
+        document = page_tree(site, page + "index.html")
+        sections = {section.get("aria-labelledby"):
+                    [text_of(a) for a in section.iterfind(".//p[@class='tile-title']/a")]
+                    for section in document.iterfind(".//section")}  # type: ignore[attr-defined]
+        names.append(sections)
+        lede = text_of(document.find(".//p[@class='lede']"))  # type: ignore[attr-defined]
+        assert lede.endswith(f"3 people and 1 organisation. Page {number} of 2.")
+        nav = document.find(".//nav[@class='pagination']")  # type: ignore[attr-defined]
+        assert nav.get("aria-label") == "Pages of the directory"
+        current = nav.find(".//a[@aria-current='page']")
+        depth = "../" * page.count("/")
+        assert (text_of(current), current.get("href")) == (f"Page {number}", depth + page)
+        assert check_page(site, page + "index.html") == []
+    assert names == [{"people-heading": ["Ada Okafor", "Grace Lindqvist"]},
+                     {"people-heading": ["Hana Sato"], "organisations-heading": ["Acme Ltd"]}]
+    assert text_of(page_tree(site, "people/page/2/index.html").find(".//title")) == "People, page 2 — Test wall"  # type: ignore[attr-defined]
+    assert not (site.output / "people/page/3").exists()
+    sitemap = (site.output / "sitemap.xml").read_text("utf-8")
+    assert "<loc>https://kudos.example.org/people/page/2/</loc>" in sitemap
+
+
 def test_a_skill_ranking_is_paginated_and_the_last_page_adds_who_lists_it_unendorsed(tmp_path: Path) -> None:
     people = {handle: {"name": name, "skills": ["Go"]} for handle, name in
               (("ada", "Ada Okafor"), ("grace", "Grace Lindqvist"), ("hana", "Hana Sato"), ("lin", "Lin Park"))}
@@ -330,7 +364,8 @@ def test_a_unit_whose_fingerprint_is_unchanged_renders_the_same_bytes(edit: str,
     shutil.copytree(FIXTURES / "small-wall", wall)
     config = wall / "kudoswall.yaml"
     assert "per_page: 4\n" in config.read_text("utf-8")
-    config.write_text(config.read_text("utf-8").replace("per_page: 4\n", f"per_page: {per_page}\n"), "utf-8")
+    config.write_text(config.read_text("utf-8").replace("per_page: 4\n", f"per_page: {per_page}\n"
+                                                        f"people_per_page: {per_page}\n"), "utf-8")
     before = plan(wall)
     file, old, new = EDITS[edit]
     source = wall / file
