@@ -19,6 +19,7 @@ of 10,000 kudos: storing peaks +9 -> +2 MiB, loading +27 -> +0 MiB over what it 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -97,15 +98,27 @@ class _RecordWriter:
     """Writes pickles as records of length-prefixed chunks, feeding every byte into the MAC too.
 
     Pickle streams into it (a chunk per write: a frame of ~64 KB), so no pickle is held whole.
+    A failed write (a full disk) is remembered in `failed` instead of raised: the file is then
+    dropped, and an OSError that reaches the caller's code is always the caller's own.
     """
 
     def __init__(self, handle: BinaryIO, mac: hmac.HMAC) -> None:
         self._handle = handle
         self._mac = mac
+        self.failed = False
+        try:
+            handle.write(_MAGIC + bytes(_MAC_SIZE))  # the MAC goes in its place once all is written
+        except OSError:
+            self.failed = True
 
     def _put(self, data: bytes | memoryview) -> None:
+        if self.failed:
+            return
+        try:
+            self._handle.write(data)
+        except OSError:
+            self.failed = True
         self._mac.update(data)
-        self._handle.write(data)
 
     def write(self, data: bytes | memoryview) -> int:
         if data:
@@ -115,6 +128,17 @@ class _RecordWriter:
 
     def end_record(self) -> None:
         self._put(_RECORD_END)
+
+    def seal(self) -> bool:
+        """Put the MAC in its place; False if the file could not be written whole."""
+        if not self.failed:
+            try:
+                self._handle.seek(len(_MAGIC))
+                self._handle.write(self._mac.digest())
+                self._handle.flush()
+            except OSError:
+                self.failed = True
+        return not self.failed
 
 
 class _RecordReader:
@@ -244,26 +268,40 @@ def load_items(folder: Path | None, name: str, scope: str) -> Iterator[tuple[Any
     return pairs()
 
 
-def _write(folder: Path | None, name: str, dump: Callable[[_RecordWriter, pickle.Pickler], None]) -> None:
-    """Write a cache file atomically through `dump`; failing to write a cache never fails the build."""
+@contextlib.contextmanager
+def _new_file(folder: Path | None, name: str) -> Iterator[_RecordWriter | None]:
+    """A cache file written through the writer given, put in place atomically when the block ends;
+    None when no file can be written. Failing to write a cache never fails the build: the file is
+    dropped. An exception from the block drops it too, and goes on."""
     key = _secret()
     if folder is None or key is None:
+        yield None
         return
     try:
         fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
     except OSError:
+        yield None
         return
+    handle = os.fdopen(fd, "wb")
+    placed = False
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_MAGIC + bytes(_MAC_SIZE))
-            mac = hmac.new(key, digestmod=hashlib.sha256)
-            writer = _RecordWriter(handle, mac)
+        writer = _RecordWriter(handle, hmac.new(key, digestmod=hashlib.sha256))
+        yield writer
+        if writer.seal():
+            with contextlib.suppress(OSError):
+                os.replace(temp, folder / name)
+                placed = True
+    finally:
+        with contextlib.suppress(OSError):
+            handle.close()
+        if not placed:
+            Path(temp).unlink(missing_ok=True)
+
+
+def _write(folder: Path | None, name: str, dump: Callable[[_RecordWriter, pickle.Pickler], None]) -> None:
+    with _new_file(folder, name) as writer:
+        if writer is not None:
             dump(writer, pickle.Pickler(writer, protocol=pickle.HIGHEST_PROTOCOL))
-            handle.seek(len(_MAGIC))
-            handle.write(mac.digest())
-        os.replace(temp, folder / name)
-    except OSError:
-        Path(temp).unlink(missing_ok=True)
 
 
 def _header(writer: _RecordWriter, pickler: pickle.Pickler, scope: str, kind: str) -> None:
@@ -281,6 +319,35 @@ def store(folder: Path | None, name: str, scope: str, value: Any) -> None:
         writer.end_record()
 
     _write(folder, name, dump)
+
+
+def pickled_batch(items: list[tuple[Any, Any]]) -> bytes:
+    """One batch of (key, value) pairs as `items_file` takes it (a worker process can make it)."""
+    return pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@contextlib.contextmanager
+def items_file(folder: Path | None, name: str, scope: str) -> Iterator[Callable[[bytes], None]]:
+    """Gives `add(batch)`: the file `store_items` writes, made of batches already pickled by
+    `pickled_batch`, read back by `load_items`. The file is put in place when the block ends
+    without an exception (and every write worked); until then it is not there.
+
+    Why: the parse cache's values come from worker processes, which pickle them to send them
+    anyway; pickling each batch once there, for the trip and for this file, spares the parent a
+    second pickling of every parse (0.3 s for 10,000 kudos, spent while both cores waited), and
+    the file is written as the parses arrive.
+    """
+    with _new_file(folder, name) as writer:
+        if writer is None:
+            yield lambda batch: None
+            return
+        _header(writer, pickle.Pickler(writer, protocol=pickle.HIGHEST_PROTOCOL), scope, "items")
+
+        def add(batch: bytes) -> None:
+            writer.write(batch)
+            writer.end_record()
+
+        yield add
 
 
 def store_items(folder: Path | None, name: str, scope: str, items: Iterable[tuple[Any, Any]]) -> None:

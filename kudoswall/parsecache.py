@@ -9,10 +9,12 @@ neither YAML nor Markdown. Results depend only on a file's bytes and the configu
 
 from __future__ import annotations
 
+import contextlib
+import pickle
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import cache
 from .config import Config
@@ -120,8 +122,9 @@ class ParseCache:
                 shared.share(entry[1])  # as each batch is unpickled: the next reuses the room
                 on_disk[rel] = entry
             disk_changed = not on_disk
-        digests: dict[int, str] = {}  # of every file read (not taken from the in-process layer)
-        sources: dict[int, SourceFile] = {}  # of the files to parse: only their bytes are kept
+        digests: dict[int, str] = {}  # of the files read here that a disk entry may hold
+        sources: dict[int, SourceFile] = {}  # of the files to parse that were read here: only their bytes are kept
+        missing: list[int] = []  # the files to parse
         for index, (path, _) in enumerate(files):
             info = path.stat()
             keys.append((info.st_size, info.st_mtime_ns))
@@ -129,29 +132,45 @@ class ParseCache:
             if cached is not None and cached[0] == keys[index]:
                 results[index] = cached[1]
                 continue
-            source = read_source(config, path)
-            digests[index] = source.digest
             stored = on_disk.get(rels[index])
-            if stored is not None and stored[0] == digests[index]:
+            if stored is None:  # nothing to compare its bytes with: read where it is parsed (a clean build: all)
+                missing.append(index)
+                continue
+            source = read_source(config, path)
+            if stored[0] == source.digest:
                 results[index] = stored[1]
+                digests[index] = stored[0]
             else:
                 sources[index] = source
-        missing = list(sources)
+                missing.append(index)
+        storing = store is not None and (bool(missing) or disk_changed or len(on_disk) != len(files))
 
-        def task(start: int, end: int) -> list[ParseResult]:
-            return [parse_source(sources[i], files[i][1], config) for i in missing[start:end]]
+        def task(start: int, end: int) -> bytes | list[tuple[str, tuple[str, ParseResult]]]:
+            """(path, (digest, result)) of a range of `missing`; pickled as the cache file keeps them when storing."""
+            pairs = []
+            for index in missing[start:end]:
+                source = sources[index] if index in sources else read_source(config, files[index][0])
+                pairs.append((rels[index], (source.digest, parse_source(source, files[index][1], config))))
+            return cache.pickled_batch(pairs) if storing else pairs
 
-        targets = iter(missing)
-        for chunk in run_chunked(task, len(missing), jobs):  # shared as each arrives: the next reuses the room
-            for parsed in chunk:
-                shared.share(parsed)
-                results[next(targets)] = parsed
-        sources.clear()  # all parsed: the bytes are not held while the cache is stored
-        self.parsed = len(missing)
-        if store is not None and (missing or disk_changed or len(on_disk) != len(files)):
+        with contextlib.ExitStack() as stack:
             # stored before cross-file validation, which annotates models, so entries stay pristine;
-            # only files whose digest this run computed (the in-process layer does not keep digests)
-            cache.store_items(store, PARSE_CACHE_FILE, digest, ((rels[i], (digests[i], results[i])) for i in digests))
+            # only files whose digest this run knows (the in-process layer does not keep digests)
+            add = stack.enter_context(cache.items_file(store, PARSE_CACHE_FILE, digest)) if storing else None
+            targets = iter(missing)
+            for chunk in run_chunked(task, len(missing), jobs):  # shared as each arrives: the next reuses the room
+                pairs = pickle.loads(chunk) if isinstance(chunk, bytes) else chunk
+                for _, (_, parsed) in pairs:
+                    shared.share(parsed)
+                    results[next(targets)] = parsed
+                if add is not None and isinstance(chunk, bytes):
+                    add(chunk)
+            sources.clear()  # all parsed: the bytes are not held while the rest of the cache is stored
+            if add is not None:
+                taken = [(rels[i], (digests[i], cast(ParseResult, results[i]))) for i in digests]
+                for start in range(0, len(taken), cache.ITEMS_PER_BATCH):
+                    add(cache.pickled_batch(taken[start : start + cache.ITEMS_PER_BATCH]))
+        self.parsed = len(missing)
         done: list[ParseResult] = []
         for index, maybe in enumerate(results):
             assert maybe is not None

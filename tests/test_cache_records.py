@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,6 +38,50 @@ def test_items_round_trip_in_batches_with_objects_shared_across_batches(folder: 
     loaded = cache.load_items(folder, "i.bin", "scope")
     assert loaded is not None
     assert list(loaded) == items
+
+
+def test_batches_pickled_elsewhere_read_back_as_items(folder: Path) -> None:
+    items = [(f"key-{n}", {"n": n}) for n in range(10)]
+    with cache.items_file(folder, "i.bin", "scope") as add:
+        add(cache.pickled_batch(items[:4]))
+        assert not (folder / "i.bin").exists()  # in place only once whole
+        add(cache.pickled_batch(items[4:]))
+    loaded = cache.load_items(folder, "i.bin", "scope")
+    assert loaded is not None and list(loaded) == items
+
+
+def test_an_error_while_writing_batches_leaves_no_file_and_goes_on(folder: Path) -> None:
+    with pytest.raises(KeyError), cache.items_file(folder, "i.bin", "scope") as add:
+        add(cache.pickled_batch([("a", 1)]))
+        raise KeyError("the work that made the batches failed")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_failed_write_drops_the_cache_file_and_never_fails_the_build(folder: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk: the writes fail, the build goes on, and no partial file is left to be trusted."""
+    assert cache._secret() is not None  # the key exists before the disk fills
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, handle: Any) -> None:
+            self.handle, self.writes = handle, 0
+
+        def write(self, data: bytes) -> int:
+            self.writes += 1
+            if self.writes > 3:
+                raise OSError(28, "No space left on device")
+            return int(self.handle.write(data))
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.handle, name)
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: FullDisk(real_fdopen(fd, mode)))
+    with cache.items_file(folder, "i.bin", "scope") as add:
+        for n in range(5):
+            add(cache.pickled_batch([(str(n), n)]))
+    cache.store(folder, "v.bin", "scope", {"value": 1})
+    assert list(folder.iterdir()) == []
 
 
 def test_no_items_round_trip_to_none(folder: Path) -> None:

@@ -28,11 +28,12 @@ KUDOS = {
 }
 
 
-def parse_wall(root: Path, store: Path | None, cache_object: ParseCache | None = None) -> list[ParseResult]:
+def parse_wall(root: Path, store: Path | None, cache_object: ParseCache | None = None,
+               jobs: int = 1) -> list[ParseResult]:
     config = load_config(root)
     people, kudos, _ = list_source_files(config)
     files = [(path, False) for path in people] + [(path, True) for path in kudos]
-    return (cache_object or ParseCache()).parse_all(config, files, store=store)
+    return (cache_object or ParseCache()).parse_all(config, files, jobs=jobs, store=store)
 
 
 def kudos_of(results: list[ParseResult]) -> list[Kudos]:
@@ -85,3 +86,46 @@ def test_sharing_changes_no_value(tmp_path: Path) -> None:
         assert alone is not None
         assert (alone.id, alone.skills, alone.tags, alone.date, alone.position_table) == (
             kudos.id, kudos.skills, kudos.tags, kudos.date, kudos.position_table)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parses_from_workers_are_stored_as_they_arrive_and_read_back_whole(tmp_path: Path, jobs: int) -> None:
+    """Workers read and parse the files no cache holds and pickle their batches once, for the trip
+    and for the cache file; a later run takes every parse from that file, and after an edit the
+    file holds the new parse and every one it took."""
+    kudos = {f"2024-05-01-ada-on-grace-{n:03}": kudos_md(f"Grace did thing {n}.") for n in range(200)}
+    root = make_wall(tmp_path / "wall", people=PEOPLE, kudos=kudos)  # over 128 files: two workers at jobs=2
+    store = tmp_path / "cache"
+    store.mkdir()
+    first = ParseCache()
+    parsed = parse_wall(root, store, first, jobs=jobs)
+    assert first.parsed == len(parsed) == 202 and all(not result.problems for result in parsed)
+
+    from_disk = ParseCache()
+    assert parse_wall(root, store, from_disk, jobs=jobs) == parsed
+    assert from_disk.parsed == 0
+
+    edited = root / "content" / "kudos" / "2024-05-01-ada-on-grace-100.md"
+    edited.write_text(kudos_md("Grace did it again."), encoding="utf-8")
+    after_edit = ParseCache()
+    results = parse_wall(root, store, after_edit, jobs=jobs)
+    assert after_edit.parsed == 1
+    assert [k.body_markdown for k in kudos_of(results)].count("Grace did it again.") == 1
+    again = ParseCache()
+    assert parse_wall(root, store, again, jobs=jobs) == results and again.parsed == 0
+
+
+def test_a_file_that_cannot_be_read_fails_the_parse_and_leaves_no_cache_file(tmp_path: Path) -> None:
+    """A read error in a worker is the caller's to report, not a cache write failure to swallow."""
+    kudos = {f"2024-05-01-ada-on-grace-{n:03}": kudos_md(f"Grace did thing {n}.") for n in range(200)}
+    root = make_wall(tmp_path / "wall", people=PEOPLE, kudos=kudos)
+    config = load_config(root)
+    people, kudos_paths, _ = list_source_files(config)
+    files = [(path, False) for path in people] + [(path, True) for path in kudos_paths]
+    kudos_paths[150].unlink()  # gone after the listing, before its worker reads it
+    store = tmp_path / "cache"
+    store.mkdir()
+    with pytest.raises(FileNotFoundError):
+        ParseCache().parse_all(config, [f for f in files if f[0] != kudos_paths[150]] + [(kudos_paths[150], True)],
+                               jobs=2, store=store)
+    assert list(store.iterdir()) == []
