@@ -106,8 +106,9 @@ def _refuse_duplicates(units: list[OutputUnit]) -> None:
         raise OutputCollision([Problem(SourcePos(path), message, "rename one of them")])
 
 
-def _warm_templates(theme: Theme) -> None:
-    """Compile templates once before forking, instead of once in every worker."""
+def warm_templates(theme: Theme) -> None:
+    """Compile the theme's templates in this process, so forked workers inherit them compiled
+    instead of each compiling its own (a template compiled already is only looked up)."""
     for name in theme.env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
         try:
             theme.env.get_template(name)
@@ -144,7 +145,7 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
             for unit in todo:
                 writer._ensure_dir(unit.path.rpartition("/")[0])
         if jobs > 1 and len(todo) > 256:
-            _warm_templates(theme)
+            warm_templates(theme)  # a no-op when build_site warmed them while parsing
 
         # A streamed unit (kudos.json) reads every kudos of the wall. In a forked worker that read
         # copies each memory page holding one (reference counts are written), so that worker would

@@ -49,9 +49,17 @@ def _run(bounds: tuple[int, int]) -> Any:
 
 
 def chunks(count: int, jobs: int) -> list[tuple[int, int]]:
-    """Index ranges small enough to balance uneven items across workers, large enough to be cheap."""
-    size = max(16, min(512, count // (jobs * 8) or 1))
-    return [(start, min(count, start + size)) for start in range(0, count, size)]
+    """Consecutive index ranges covering `range(count)`: large enough to be cheap to hand over, and
+    shrinking towards the end (a quarter of each worker's share of what is left), so the workers
+    finish together: with equal ranges of 512, one worker sat idle for up to a range's time
+    (0.25 s of a 5 s parse of 10,000 kudos) while the other finished its last."""
+    ranges = []
+    start = 0
+    while start < count:
+        size = max(16, min(512, (count - start) // (jobs * 4)))
+        ranges.append((start, min(count, start + size)))
+        start += size
+    return ranges
 
 
 def run_chunked(task: Callable[[int, int], Result], count: int, jobs: int,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import pickle
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -101,8 +102,11 @@ class ParseCache:
     parsed: int = 0  # files parsed by the last parse_all (not taken from a cache)
 
     def parse_all(self, config: Config, files: list[tuple[Path, bool]], jobs: int = 1,
-                  store: Path | None = None) -> list[ParseResult]:
+                  store: Path | None = None, meanwhile: Callable[[], None] | None = None) -> list[ParseResult]:
         """Results for all of the wall's `files` (path, is it a kudos), in order.
+
+        `meanwhile` runs once in this process while workers parse (after their first batch: this
+        process only collects batches then), or after parsing when there are none.
 
         `store` is the on-disk cache folder (None: in-process layer only). Entries for files not
         in `files` are dropped, so call this with every file of the wall.
@@ -165,6 +169,11 @@ class ParseCache:
                     results[next(targets)] = parsed
                 if add is not None and isinstance(chunk, bytes):
                     add(chunk)
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
+            if meanwhile is not None:
+                meanwhile()
             sources.clear()  # all parsed: the bytes are not held while the rest of the cache is stored
             if add is not None:
                 taken = [(rels[i], (digests[i], cast(ParseResult, results[i]))) for i in digests]

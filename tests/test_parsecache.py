@@ -129,3 +129,22 @@ def test_a_file_that_cannot_be_read_fails_the_parse_and_leaves_no_cache_file(tmp
         ParseCache().parse_all(config, [f for f in files if f[0] != kudos_paths[150]] + [(kudos_paths[150], True)],
                                jobs=2, store=store)
     assert list(store.iterdir()) == []
+
+
+@pytest.mark.parametrize("count", [0, 3, 200])
+def test_meanwhile_runs_once_and_while_workers_parse_when_there_are_any(tmp_path: Path, count: int) -> None:
+    """build_site compiles the templates there: in the time this process only waits for batches."""
+    import multiprocessing
+
+    kudos = {f"2024-05-01-ada-on-grace-{n:03}": kudos_md(f"Grace did thing {n}.") for n in range(count)}
+    root = make_wall(tmp_path / "wall", people=PEOPLE, kudos=kudos)
+    workers_at_call: list[int] = []
+    cache_object = ParseCache()
+    config = load_config(root)
+    people, kudos_paths, _ = list_source_files(config)
+    files = [(path, False) for path in people] + [(path, True) for path in kudos_paths]
+    results = cache_object.parse_all(config, files, jobs=2,
+                                     meanwhile=lambda: workers_at_call.append(len(multiprocessing.active_children())))
+    assert len(results) == count + 2
+    assert len(workers_at_call) == 1
+    assert (workers_at_call[0] > 0) == (count == 200)  # 200 files go to two workers; a few are parsed here
