@@ -7,8 +7,11 @@ from `serve` without rewriting; only canonical URLs, feeds and the 404 page use 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .models import Kudos, Person, Skill
+
+Item = TypeVar("Item")
 
 DIRECTORY_PATH = "people/"
 """The people directory's first page; its later pages are `people/page/N/`, beside the profiles. No
@@ -40,6 +43,11 @@ def paged_path(first_page: str, number: int) -> str:
 def page_count(items: int, per_page: int) -> int:
     """Pages a list of `items` takes at `per_page` a page; an empty list still has its first page."""
     return max(1, -(-items // per_page))
+
+
+def split_pages(items: list[Item], per_page: int) -> list[list[Item]]:
+    """`items` a page at a time, `page_count` pages (an empty list still has its first page, empty)."""
+    return [items[start : start + per_page] for start in range(0, max(1, len(items)), per_page)]
 
 
 def page_numbers(current: int, count: int, around: int = 2) -> list[int | None]:

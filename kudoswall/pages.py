@@ -17,11 +17,11 @@ from .links import (
     Links,
     kudos_path,
     output_file,
-    page_count,
     paged_path,
     person_list_paths,
     person_path,
     skill_path,
+    split_pages,
     wall_page_path,
 )
 from .models import RELATIONSHIPS, Kudos, Person, Skill, Wall
@@ -162,10 +162,10 @@ class PagePlanner:
     def wall_pages(self) -> Iterator[OutputUnit]:
         per_page = self.config.per_page
         kudos = self.wall.kudos
-        total = page_count(len(kudos), per_page)
+        pages = split_pages(kudos, per_page)
+        total = len(pages)
         counts = f"{len(kudos)}/{len(self.wall.people)}/{len(self.wall.skills)}"
-        for number in range(1, total + 1):
-            chunk = kudos[(number - 1) * per_page : number * per_page]
+        for number, chunk in enumerate(pages, start=1):
             if not in_focus(self.focus, chunk):
                 continue
             context = {"kudos_list": chunk, "page_number": number, "page_count": total, "pages_base": ""}
@@ -214,9 +214,9 @@ class PagePlanner:
         wall, per_page = self.wall, self.config.people_per_page
         organisations = sum(1 for person in directory if person.is_organization)
         individuals = len(directory) - organisations
-        total = page_count(len(directory), per_page)
-        for number in range(1, total + 1):
-            chunk = directory[(number - 1) * per_page : number * per_page]
+        pages = split_pages(directory, per_page)
+        total = len(pages)
+        for number, chunk in enumerate(pages, start=1):
             context = {"directory": chunk, "individual_count": individuals, "organisation_count": organisations,
                        "page_number": number, "page_count": total, "pages_base": DIRECTORY_PATH}
             depends = [f"{individuals}/{organisations}/{total}",
@@ -249,8 +249,8 @@ class PagePlanner:
         everything = (self.wall.received if kind == "received" else self.wall.given).get(person.handle, [])
         per_page = self.config.per_page
         paths = person_list_paths(person.handle, kind, len(everything), per_page)
-        for number, url_path in enumerate(paths, start=1):
-            chunk = everything[(number - 1) * per_page : number * per_page]
+        pages = split_pages(everything, per_page) if paths else []  # no paths: the profile shows them all
+        for number, (url_path, chunk) in enumerate(zip(paths, pages, strict=True), start=1):
             if not in_focus(self.focus, chunk):
                 continue
             context = {"person": person, "list_kind": kind, "kudos_list": chunk, "list_count": len(everything),
@@ -287,11 +287,11 @@ class PagePlanner:
                              listed_by: list[Person]) -> Iterator[OutputUnit]:
         """The ranking `per_page` people a page, like the wall; the last page adds who lists the skill unendorsed."""
         per_page = self.config.per_page
-        total = page_count(len(ranked), per_page)
+        pages = split_pages(ranked, per_page)
+        total = len(pages)
         endorsed = {e.person.handle for e in ranked}
         unendorsed = [p for p in listed_by if p.handle not in endorsed]
-        for number in range(1, total + 1):
-            chunk = ranked[(number - 1) * per_page : number * per_page]
+        for number, chunk in enumerate(pages, start=1):
             shown = [kudos for entry in chunk for kudos in entry.kudos]
             if not in_focus(self.focus, shown):
                 continue

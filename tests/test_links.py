@@ -10,10 +10,12 @@ from kudoswall.links import (
     Links,
     kudos_path,
     output_file,
+    page_count,
     page_numbers,
     person_list_paths,
     person_path,
     skill_path,
+    split_pages,
     url_path_of,
     wall_page_path,
 )
@@ -70,3 +72,12 @@ def test_page_numbers_show_the_ends_and_two_either_side_with_one_gap_per_run() -
                     expected.append(None)
             assert page_numbers(current, count) == expected, (current, count)
     assert len(page_numbers(2_500, 5_000)) == 9  # the same few items at any number of pages
+
+
+@pytest.mark.parametrize("count", [0, 1, 4, 5, 6, 41])
+def test_split_pages_makes_page_count_pages_of_every_item_in_order(count: int) -> None:
+    items = list(range(count))
+    pages = split_pages(items, 5)
+    assert len(pages) == page_count(count, 5)
+    assert [item for page in pages for item in page] == items
+    assert all(len(page) == 5 for page in pages[:-1]) and len(pages[-1]) <= 5
