@@ -44,6 +44,11 @@ _IMAGE_TAG = re.compile(r"<im", re.IGNORECASE)  # HTML parsers read <image> as <
 _TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')  # a tag as nh3 writes it (a quoted value may hold '>')
 
 
+def _url_as_read(url: str) -> str:
+    """The address with everything a browser, or a laxer reader, may skip inside it removed."""
+    return _HIDDEN_URL_NOISE.sub("", _URL_NOISE.sub("", url))
+
+
 def is_remote_url(url: str) -> bool:
     """True for URLs a browser would fetch from another host.
 
@@ -51,7 +56,7 @@ def is_remote_url(url: str) -> bool:
     slash, so `/\\evil.example/x.png` and ` //evil.example` are remote too; so is an address behind
     _HIDDEN_URL_NOISE, which a laxer reader might drop.
     """
-    cleaned = _HIDDEN_URL_NOISE.sub("", _URL_NOISE.sub("", url)).replace("\\", "/")
+    cleaned = _url_as_read(url).replace("\\", "/")
     return cleaned.startswith("//") or bool(urlsplit(cleaned).scheme)
 
 
@@ -126,7 +131,7 @@ def _filter_attribute(local_images_only: bool, url_schemes: frozenset[str] | Non
     if local_images_only and tag == "img" and attribute == "src" and is_remote_url(value):
         return None
     if url_schemes is not None and attribute in ("href", "src"):
-        scheme = urlsplit(_HIDDEN_URL_NOISE.sub("", _URL_NOISE.sub("", value))).scheme
+        scheme = urlsplit(_url_as_read(value)).scheme
         if scheme and scheme.lower() not in url_schemes:
             return None
     return value
