@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,12 +29,12 @@ KUDOS = {
 }
 
 
-def parse_wall(root: Path, store: Path | None, cache_object: ParseCache | None = None,
-               jobs: int = 1) -> list[ParseResult]:
+def parse_wall(root: Path, store: Path | None, cache_object: ParseCache | None = None, jobs: int = 1,
+               meanwhile: Callable[[], None] | None = None) -> list[ParseResult]:
     config = load_config(root)
     people, kudos, _ = list_source_files(config)
     files = [(path, False) for path in people] + [(path, True) for path in kudos]
-    return (cache_object or ParseCache()).parse_all(config, files, jobs=jobs, store=store)
+    return (cache_object or ParseCache()).parse_all(config, files, jobs=jobs, store=store, meanwhile=meanwhile)
 
 
 def kudos_of(results: list[ParseResult]) -> list[Kudos]:
@@ -139,12 +140,8 @@ def test_meanwhile_runs_once_and_while_workers_parse_when_there_are_any(tmp_path
     kudos = {f"2024-05-01-ada-on-grace-{n:03}": kudos_md(f"Grace did thing {n}.") for n in range(count)}
     root = make_wall(tmp_path / "wall", people=PEOPLE, kudos=kudos)
     workers_at_call: list[int] = []
-    cache_object = ParseCache()
-    config = load_config(root)
-    people, kudos_paths, _ = list_source_files(config)
-    files = [(path, False) for path in people] + [(path, True) for path in kudos_paths]
-    results = cache_object.parse_all(config, files, jobs=2,
-                                     meanwhile=lambda: workers_at_call.append(len(multiprocessing.active_children())))
+    results = parse_wall(root, None, jobs=2,
+                         meanwhile=lambda: workers_at_call.append(len(multiprocessing.active_children())))
     assert len(results) == count + 2
     assert len(workers_at_call) == 1
     assert (workers_at_call[0] > 0) == (count == 200)  # 200 files go to two workers; a few are parsed here
