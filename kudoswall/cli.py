@@ -110,9 +110,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from .lockfile import read_lock
     from .scaffold import new_kudos
 
     config = _config(args)
+    if problems := read_lock(config.root).problems:
+        raise ContentError(problems)  # the new kudos could not be recorded in it: stop before writing it
     path = new_kudos(config, args)
     print(f"created {path}")
     from .mv import record_new_kudos

@@ -14,19 +14,21 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from . import clock
-from .errors import Problem, SourcePos
+from .errors import ContentError, Problem, SourcePos
 from .links import kudos_path, person_path
 from .models import Kudos, Wall
+from .sourcefile import SourceError, decode_source
 
 LOCK_FILE = "kudoswall.lock"
 HEADER = ("# kudoswall.lock: every kudos and person page ever published here, one JSON object per line.\n"
           "# Commit it. kudoswall build adds records; never edit or delete one (see README: permanence).\n")
 RecordKind = Literal["kudos", "person"]
+RESTORE_HINT = "restore it from git: lock records are never edited by hand"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> Lock:
                 raise ValueError(kind)
         except (ValueError, KeyError, TypeError):
             problems.append(Problem(SourcePos(path, number, 1), "this line of the lock file is not a valid record",
-                                    "restore it from git: lock records are never edited by hand"))
+                                    RESTORE_HINT))
             continue
         record = LockRecord(kind, key, permalink, published, str(value.get("digest", "")), number)
         records.append(record)
@@ -100,10 +102,16 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> Lock:
 
 
 def read_lock(root: Path) -> Lock:
+    """The lock as checked in; one that is not UTF-8 text has no records and says where it breaks."""
     path = root / LOCK_FILE
     if not path.is_file():
         return Lock([], [])
-    return parse_lock(path.read_text(encoding="utf-8"))
+    data = path.read_bytes()
+    try:
+        text = decode_source(LOCK_FILE, data, max_size=len(data))
+    except SourceError as exc:
+        return Lock([], [replace(problem, hint=RESTORE_HINT) for problem in exc.problems])
+    return parse_lock(text)
 
 
 def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
@@ -136,11 +144,16 @@ def render_lock(lock: Lock, new_records: Iterable[LockRecord]) -> str:
 
 
 def append_to_lock(root: Path, lock: Lock, new_records: list[LockRecord]) -> int:
-    """Add records (never rewriting existing ones) with an atomic replace; returns how many were added."""
+    """Add records (never rewriting existing ones) with an atomic replace; returns how many were added.
+
+    A lock with a line it cannot read is not rewritten: only the records read are written back,
+    so the unreadable line, which may be a published page's only record, would be lost."""
     known = {record.sort_key for record in lock.records}
     fresh = [r for r in new_records if r.sort_key not in known]
     if not fresh:
         return 0
+    if lock.problems:
+        raise ContentError(lock.problems)
     text = render_lock(lock, fresh)
     handle, temp = tempfile.mkstemp(prefix=".kudoswall.lock.", dir=root)
     try:

@@ -10,8 +10,9 @@ from conftest import kudos_md, make_wall
 
 from kudoswall.cli import main
 from kudoswall.config import Config
+from kudoswall.errors import ContentError
 from kudoswall.load import SourceFile, parse_kudos
-from kudoswall.lockfile import LockRecord, parse_lock, read_lock, records_to_add, render_lock
+from kudoswall.lockfile import LockRecord, append_to_lock, parse_lock, read_lock, records_to_add, render_lock
 from kudoswall.models import Wall
 
 TODAY = dt.date(2025, 1, 2)
@@ -87,3 +88,53 @@ def test_existing_records_are_written_back_exactly_as_they_were_typed() -> None:
         '{"permalink":"k/b/",  "kind":"kudos", "id":"b", "published":"2024-01-02"}',
         '{"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}',
     ]
+
+
+BROKEN_LOCK = (b'{"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}\n'
+               b'{"kind": "kudos", "id": "2023-01-01-lost\n')
+"""A lock whose second line (a published kudos' only record) was cut in a bad merge."""
+
+
+def new_kudos_argv(root: Path) -> list[str]:
+    return ["new", "--source", str(root), "--no-input", "--from", "ada", "--to", "grace", "--relationship",
+            "same-team", "--date", "2024-05-02", "--body", "Grace kept the ledger safe."]
+
+
+def test_new_leaves_a_lock_with_a_broken_line_and_the_wall_alone(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Appending wrote back only the records read, so the broken line, and its permalink, was dropped."""
+    root = make_wall(tmp_path, kudos={})
+    (root / "kudoswall.lock").write_bytes(BROKEN_LOCK)
+    assert main(new_kudos_argv(root)) == 1
+    assert "kudoswall.lock:2:1: this line of the lock file is not a valid record" in capsys.readouterr().err
+    assert (root / "kudoswall.lock").read_bytes() == BROKEN_LOCK
+    assert list((root / "content/kudos").iterdir()) == []  # refused before writing the kudos
+
+
+def test_appending_to_a_lock_read_with_problems_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kudoswall.lock").write_bytes(BROKEN_LOCK)
+    lock = read_lock(tmp_path)
+    assert [r.key for r in lock.records] == ["ada"] and len(lock.problems) == 1
+    with pytest.raises(ContentError):
+        append_to_lock(tmp_path, lock, [LockRecord("kudos", "a", "k/a/", TODAY, "sha256:" + "0" * 64)])
+    assert (tmp_path / "kudoswall.lock").read_bytes() == BROKEN_LOCK
+    assert append_to_lock(tmp_path, lock, []) == 0  # nothing to add: nothing to refuse
+
+
+def test_a_lock_that_is_not_utf8_is_an_error_at_its_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It was an internal error (UnicodeDecodeError) before; the last good site stays."""
+    root = make_wall(tmp_path)
+    assert build(root) == 0
+    before = (root / "site/index.html").read_bytes()
+    lock = (root / "kudoswall.lock").read_bytes()
+    good_part = b'{"kind": "kudos", "id": "caf'
+    (root / "kudoswall.lock").write_bytes(lock + good_part + b'\xe9"}\n')
+    capsys.readouterr()
+    assert build(root) == 1
+    err = capsys.readouterr().err
+    line = lock.count(b"\n") + 1
+    assert f"kudoswall.lock:{line}:{len(good_part) + 1}: file is not valid UTF-8 (byte 0xe9)" in err
+    assert "restore it from git" in err and "internal error" not in err
+    assert (root / "site/index.html").read_bytes() == before
+    assert main(new_kudos_argv(root)) == 1  # and new does not rewrite it either
+
