@@ -231,9 +231,10 @@ def resolve_base(root: Path, requested: str | None) -> str | None:
     return requested or default_base(root)
 
 
-def plan_permanence(wall: Wall, config: Config) -> Permanence:
-    """For build and serve: raises ContentError when a published URL would break."""
-    permanence = evaluate(wall, config)
+def plan_permanence(wall: Wall, config: Config, lock: Lock | None = None) -> Permanence:
+    """For build and serve: raises ContentError when a published URL would break.
+    `lock` is kudoswall.lock when the caller read it already; else it is read here."""
+    permanence = evaluate(wall, config, lock=lock)
     errors = [p for p in permanence.problems if p.severity == "error"]
     if errors:
         raise ContentError(errors)

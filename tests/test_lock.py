@@ -12,7 +12,7 @@ from kudoswall.cli import main
 from kudoswall.config import Config
 from kudoswall.errors import ContentError
 from kudoswall.load import SourceFile, parse_kudos
-from kudoswall.lockfile import LockRecord, append_to_lock, parse_lock, read_lock, records_to_add, render_lock
+from kudoswall.lockfile import Lock, LockRecord, append_to_lock, parse_lock, read_lock, records_to_add, render_lock
 from kudoswall.models import Wall
 
 TODAY = dt.date(2025, 1, 2)
@@ -138,3 +138,21 @@ def test_a_lock_that_is_not_utf8_is_an_error_at_its_byte(tmp_path: Path, capsys:
     assert (root / "site/index.html").read_bytes() == before
     assert main(new_kudos_argv(root)) == 1  # and new does not rewrite it either
 
+
+def test_build_plans_with_the_lock_it_read_while_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock (0.7 s to read at 100,000 kudos) is read by the otherwise idle parent while workers parse."""
+    root = make_wall(tmp_path, kudos={f"2024-05-{day:02d}-k": kudos_md(date=f"2024-05-{day:02d}") for day in (1, 2)})
+    assert build(root) == 0
+    reads: list[Path] = []
+
+    def counted_read(where: Path) -> Lock:
+        reads.append(where)
+        return read_lock(where)
+
+    monkeypatch.setattr("kudoswall.build.read_lock", counted_read)
+    monkeypatch.setattr("kudoswall.permanence.read_lock", lambda where: pytest.fail("read a second time"))
+    (root / "content/kudos/2024-05-03-k.md").write_text(kudos_md(date="2024-05-03"))
+    assert main(["build", "--source", str(root), "--output", str(root / "site"), "--jobs", "2"]) == 0
+    assert reads == [root.resolve()]
+    kudos_keys = [r.key for r in read_lock(root).records if r.kind == "kudos"]
+    assert kudos_keys == ["2024-05-01-k", "2024-05-02-k", "2024-05-03-k"]
