@@ -119,8 +119,9 @@ class Plan:
 
 
 def plan_site(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None,
-              lock: Lock | None = None) -> Plan:
-    permanence = plan_permanence(wall, config, lock)  # kudoswall.lock, history, verification; raises if a URL breaks
+              lock: Lock | None = None, store: Path | None = None) -> Plan:
+    """`lock`: kudoswall.lock when the caller read it already; `store`: the cache folder, which keeps git's log."""
+    permanence = plan_permanence(wall, config, lock, store)  # the lock, history, verification; raises if a URL breaks
     keys = kudos_keys(wall)  # after plan_permanence, which sets what permanence_key reads
     return Plan(wall, permanence, keys, plan_units(wall, config, theme, keys, extra_context) + permanence.units(theme))
 
@@ -140,8 +141,8 @@ def plan_units(wall: Wall, config: Config, theme: Theme, keys: dict[str, str],
 
 
 def plan_outputs(wall: Wall, config: Config, theme: Theme, extra_context: dict[str, Any] | None = None,
-                 lock: Lock | None = None) -> list[OutputUnit]:
-    return plan_site(wall, config, theme, extra_context, lock).units
+                 lock: Lock | None = None, store: Path | None = None) -> list[OutputUnit]:
+    return plan_site(wall, config, theme, extra_context, lock, store).units
 
 
 @dataclass
@@ -216,7 +217,7 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
         # passes stop walking their ~25 objects a kudos again and again (~0.5 s at 10,000 kudos).
         gc.freeze()
         progress.start("Planning", 0)
-        units = plan_outputs(loaded.wall, config, theme, lock=early_lock[0] if early_lock else None)
+        units = plan_outputs(loaded.wall, config, theme, lock=early_lock[0] if early_lock else None, store=store)
         gc.freeze()
         if collecting:
             gc.enable()

@@ -9,18 +9,22 @@ dates come from the lock and front matter and verification is "unknown".
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cache
 from .config import Config
 from .errors import UsageError
 from .load import KUDOS_DIR
 from .models import Identities, Person
 
 _NOREPLY = re.compile(r"^(?:\d+\+)?([A-Za-z0-9-]+)@users\.noreply\.github\.com$")
+HISTORY_CACHE = "history"
 _GOOD_SIGNATURE = {"G", "U"}  # good signature (U: validity of the key unknown, still the key that signed)
 
 
@@ -61,17 +65,67 @@ def git_prefix(root: Path) -> str | None:
     return None if output is None else output.strip()
 
 
-def load_history(config: Config, with_signatures: bool = False) -> GitHistory | None:
+def load_history(config: Config, with_signatures: bool = False, store: Path | None = None) -> GitHistory | None:
+    """`store` (the cache folder) keeps the log for the next build: see _kudos_log."""
     prefix = git_prefix(config.root)
     if prefix is None:
         return None
     fields = "%H%x1f%aI%x1f%ae" + ("%x1f%G?%x1f%GF%x1f%GK" if with_signatures else "")
     folder = f"{config.content_dir}/{KUDOS_DIR}"
-    output = run_git(config.root, "log", "--name-status", "-z", "-M", "--no-color", f"--format=%x1e{fields}",
-                     "--", folder)
+    log = ("log", "--name-status", "-z", "-M", "--no-color", f"--format=%x1e{fields}")
+    # a signature's status depends on the keyring too, which no key here covers: those logs are not kept
+    output = _kudos_log(config.root, log, folder, None if with_signatures else store)
     if output is None:
         return GitHistory(prefix)  # a checkout without commits yet
     return parse_log(output, prefix)
+
+
+def _kudos_log(root: Path, log: tuple[str, ...], folder: str, store: Path | None) -> str | None:
+    """`git log` of the kudos folder, from the last build's when HEAD only added commits on top of it.
+
+    Why: the log diffs every commit's tree with its parent's, and kudos share one folder, so each
+    diff reads the whole folder's listing: 10 s for 10,000 kudos committed one by one, and it grows
+    with the square of their number. When HEAD is the kept HEAD, the kept log is the log. When the
+    commits since form a line (one parent each), git's walk goes down that line to the kept HEAD
+    and then on exactly as it went from there, so the new commits' log followed by the kept one is,
+    byte for byte, what the whole walk gives. Anything else (a merge, a rebase) runs the whole log.
+    """
+    head_line = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    if store is None or head_line is None:
+        return run_git(root, *log, "--", folder)
+    head = head_line.strip()
+    scope = _log_scope(root, log, folder)
+    kept = cache.load(store, HISTORY_CACHE, scope)
+    output = None
+    if isinstance(kept, tuple) and len(kept) == 2 and all(isinstance(part, str) for part in kept):
+        kept_head, kept_log = str(kept[0]), str(kept[1])
+        if kept_head == head:
+            return kept_log
+        if _extends_in_line(root, kept_head, head):
+            newer = run_git(root, *log, f"{kept_head}..{head}", "--", folder)
+            output = None if newer is None else newer + kept_log
+    if output is None:
+        output = run_git(root, *log, head, "--", folder)
+    if output is not None:
+        cache.store(store, HISTORY_CACHE, scope, (head, output))
+    return output
+
+
+def _extends_in_line(root: Path, older: str, newer: str) -> bool:
+    """True when `newer` is `older` plus commits of one parent each (no merge, no rewrite)."""
+    if run_git(root, "merge-base", "--is-ancestor", older, newer) is None:
+        return False
+    listing = run_git(root, "rev-list", "--parents", f"{older}..{newer}")
+    return listing is not None and all(len(line.split()) == 2 for line in listing.splitlines())
+
+
+def _log_scope(root: Path, log: tuple[str, ...], folder: str) -> str:
+    """Everything besides the commits that can change what the log prints: its arguments, git's
+    version and configuration (diff.renameLimit, say), GIT_* variables, and replacement refs."""
+    parts = [*log, folder, run_git(root, "version") or "", run_git(root, "config", "--list", "-z") or "",
+             run_git(root, "for-each-ref", "refs/replace/") or "",
+             *(f"{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("GIT_"))]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def parse_log(output: str, prefix: str) -> GitHistory:

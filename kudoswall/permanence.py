@@ -208,11 +208,13 @@ class Permanence:
         return OutputUnit(output_file(redirect.source), unit_fingerprint, render)
 
 
-def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock | None = None) -> Permanence:
-    """Everything permanence needs, with one git call for history (and one or two more with a base)."""
+def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock | None = None,
+             store: Path | None = None) -> Permanence:
+    """Everything permanence needs, with one git log for history (and a call or two more with a base).
+    `store`, the cache folder, keeps that log for the next build (history.load_history)."""
     lock = lock if lock is not None else read_lock(config.root)
     git = load_history(config, with_signatures=any(
-        p.identities and p.identities.keys for p in wall.people.values()))
+        p.identities and p.identities.keys for p in wall.people.values()), store=store)
     annotate(wall, config, lock, git)
     redirects, problems = collect_redirects(wall)
     base_lock = None
@@ -231,10 +233,10 @@ def resolve_base(root: Path, requested: str | None) -> str | None:
     return requested or default_base(root)
 
 
-def plan_permanence(wall: Wall, config: Config, lock: Lock | None = None) -> Permanence:
+def plan_permanence(wall: Wall, config: Config, lock: Lock | None = None, store: Path | None = None) -> Permanence:
     """For build and serve: raises ContentError when a published URL would break.
     `lock` is kudoswall.lock when the caller read it already; else it is read here."""
-    permanence = evaluate(wall, config, lock=lock)
+    permanence = evaluate(wall, config, lock=lock, store=store)
     errors = [p for p in permanence.problems if p.severity == "error"]
     if errors:
         raise ContentError(errors)

@@ -196,7 +196,7 @@ class SiteBuilder:
             else:  # the first load: all cores, and the parse cache `build` keeps on disk
                 loaded = pipeline.load_wall(self.config, strict=False, cache=self.cache, jobs=default_jobs(),
                                             store=cache_dir(self.config.root), drafts=self.drafts)
-            plan = pipeline.plan_site(loaded.wall, self.config, self.theme)
+            plan = pipeline.plan_site(loaded.wall, self.config, self.theme, store=cache_dir(self.config.root))
         except ContentError as exc:
             errors = [problem for problem in exc.problems if problem.severity == "error"]
             warnings = [problem for problem in exc.problems if problem.severity != "error"]

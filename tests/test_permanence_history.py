@@ -197,6 +197,14 @@ def test_scripted_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     wall.build()
     wall.assert_every_url_answers()
     assert len(wall.ever) >= 8
+    # every build above kept git's log and logged only the commits since; a build with none kept is the same
+    shutil.rmtree(wall.root / ".kudoswall-cache")
+    assert main(["build", "--source", str(wall.root), "--output", str(tmp_path / "fresh")]) == 0
+    assert site_files(tmp_path / "fresh") == site_files(wall.site)
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {path.relative_to(site).as_posix(): path.read_bytes() for path in site.rglob("*") if path.is_file()}
 
 
 def test_check_defaults_to_the_merge_base_with_the_remote_default_branch(
