@@ -60,10 +60,15 @@ def check_output_path(output: Path, wall_root: Path, protected: list[Path]) -> N
     forbidden = {Path("/"), home, wall_root, *(p.resolve() for p in protected)}
     if output in forbidden or output in wall_root.parents or output in home.parents:
         raise UsageError(f"refusing to build into {output}: it would replace the wall, its content or your home folder")
+    staging = staging_dir(output)
     for path in protected:
         resolved = path.resolve()
         if resolved in output.parents:
             raise UsageError(f"refusing to build into {output}: it is inside {resolved}")
+        # the output (and its staging folder) is replaced whole, whatever a kudoswall-made one holds now
+        if output in resolved.parents or staging in resolved.parents:
+            raise UsageError(f"refusing to build into {output}: {resolved} is inside it, and would be replaced "
+                             "with it (move it out, or choose another --output)")
     if output.exists():
         if not output.is_dir():
             raise UsageError(f"refusing to build into {output}: it is a file, not a folder")

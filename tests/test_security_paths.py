@@ -284,6 +284,27 @@ def test_dangerous_output_folders_are_refused(tmp_path: Path, monkeypatch: pytes
     assert (home / "notes" / "todo.txt").read_text() == "mine"
 
 
+def test_an_output_folder_holding_the_content_or_theme_is_refused(tmp_path: Path) -> None:
+    """A kudoswall-made output may be replaced whole; content moved into it went with it (staging)
+    and the next build deleted it."""
+    root = make_wall(tmp_path / "wall")
+    build_site(load_config(root), root / "www")
+    (root / "content").rename(root / "www" / "content")
+    config = root / "kudoswall.yaml"
+    config.write_text(config.read_text() + "content_dir: www/content\n")
+    reason = f"{root.resolve() / 'www' / 'content'} is inside it, and would be replaced with it"
+    assert usage_error(root, root / "www").startswith(f"refusing to build into {(root / 'www').resolve()}: {reason}")
+    with pytest.raises(UsageError, match="is inside it, and would be replaced"):  # or in its staging folder
+        check_output_path(root / "site", root, [root / ".site.kudoswall-staging" / "content"])
+    assert sorted(p.name for p in (root / "www" / "content").iterdir()) == ["kudos", "people"]
+    (root / "www" / "content").rename(root / "content")
+    config.write_text(config.read_text().replace("content_dir: www/content\n", "theme: www/theme\n"))
+    (root / "www" / "theme" / "templates").mkdir(parents=True)
+    theme = resolve_theme_dir(load_config(root))
+    assert theme == (root / "www" / "theme").resolve()
+    assert usage_error(root, root / "www").startswith(f"refusing to build into {(root / 'www').resolve()}: {theme}")
+
+
 def test_a_linked_output_folder_is_refused(tmp_path: Path) -> None:
     root = make_wall(tmp_path / "wall")
     (tmp_path / "real").mkdir()
