@@ -13,7 +13,7 @@ from typing import Any
 
 from .cache import cache_dir
 from .config import Config
-from .errors import ContentError, Problem, ProblemLog, sorted_problems
+from .errors import ContentError, Problem, ProblemLog, SourcePos, sorted_problems
 from .feeds import feed_units, sitemap_units
 from .incremental import warm_templates, write_site
 from .links import url_path_of
@@ -77,6 +77,11 @@ def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = N
     for result in results:
         log.extend(result.problems)
         if result.person is not None:
+            earlier = people.get(result.person.handle)
+            if earlier is not None:  # ada.yaml and ada.yml: the one listed last would replace the other
+                log.error(SourcePos(result.person.source), f"duplicate person handle '{earlier.handle}' (also used "
+                          f"by {earlier.source})", "keep one file for each person: delete or merge the other")
+                continue
             people[result.person.handle] = result.person
         if result.kudos is not None:
             kudos_list.append(result.kudos)

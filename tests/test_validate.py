@@ -59,6 +59,15 @@ def test_same_stem_in_md_and_yaml_is_a_duplicate(tmp_path: Path) -> None:
     assert problem.startswith("content/kudos/2024-05-01-a.yaml: duplicate kudos id '2024-05-01-a'")
 
 
+def test_same_handle_in_yaml_and_yml_is_a_duplicate(tmp_path: Path) -> None:
+    """The file listed last replaced the other: a pull request adding ada.yml took over Ada's profile."""
+    wall = make_wall(tmp_path, people={"ada.yaml": {"name": "Ada Okafor", "skills": ["Go"]},
+                                       "ada.yml": {"name": "Mallory", "skills": ["Go"]},
+                                       "grace": {"name": "Grace Lindqvist", "skills": ["Go"]}})
+    assert errors(wall) == ["content/people/ada.yml: duplicate person handle 'ada' (also used by "
+                            "content/people/ada.yaml) (keep one file for each person: delete or merge the other)"]
+
+
 def test_a_file_name_whose_date_disagrees_is_a_warning_even_with_an_explicit_id(tmp_path: Path) -> None:
     wall = make_wall(tmp_path, kudos={"2024-06-01-a": kudos_md(), "2024-07-01-b": kudos_md(id="b")})
     hint = "(name kudos files <YYYY-MM-DD>-<slug>.md with the same date)"
