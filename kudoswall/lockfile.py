@@ -8,12 +8,16 @@ lets `check` promise that every permalink in it keeps resolving.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Iterable
+import re
+import secrets
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -56,16 +60,18 @@ class LockRecord:
 class Lock:
     records: list[LockRecord]
     problems: list[Problem]
-    text: str = ""  # the file as read: existing records are written back verbatim on append
-
-    def lines(self) -> dict[tuple[str, str], str]:
-        """The exact text of each record, by sort key; taken from `text` only when the lock is written
-        (kept as one string, not ~10,000 small ones for the whole build)."""
-        text_lines = self.text.splitlines()
-        return {record.sort_key: text_lines[record.line - 1].strip() + "\n" for record in self.records}
+    text: str = ""  # the file as read, line endings and all: appending keeps every character of it
 
     def by_key(self, kind: RecordKind) -> dict[str, LockRecord]:
         return {r.key: r for r in self.records if r.kind == kind}
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, each with its own ending (CRLF, CR or LF); nothing else ends a line."""
+    return _LINE.findall(text)
 
 
 def content_digest(kudos: Kudos) -> str:
@@ -82,8 +88,9 @@ def content_digest(kudos: Kudos) -> str:
 def parse_lock(text: str, path: str = LOCK_FILE) -> Lock:
     records: list[LockRecord] = []
     problems: list[Problem] = []
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        stripped = line.strip()
+    first_of: dict[tuple[str, str], LockRecord] = {}
+    for number, line in enumerate(_lines(text), start=1):
+        stripped = line.lstrip("\ufeff").strip() if number == 1 else line.strip()
         if not stripped or stripped.startswith("#"):
             continue
         try:
@@ -92,26 +99,37 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> Lock:
             published = dt.date.fromisoformat(value["published"])
             if kind not in ("kudos", "person") or not all(isinstance(v, str) for v in (key, permalink)):
                 raise ValueError(kind)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: '[[[[…' nested too deep
             problems.append(Problem(SourcePos(path, number, 1), "this line of the lock file is not a valid record",
                                     RESTORE_HINT))
             continue
         record = LockRecord(kind, key, permalink, published, str(value.get("digest", "")), number)
-        records.append(record)
+        first = first_of.setdefault(record.sort_key, record)
+        if first is record:
+            records.append(record)
+        elif (first.permalink, first.published, first.digest) != (permalink, published, record.digest):
+            problems.append(Problem(SourcePos(path, number, 1), f"a second record for the {kind} '{key}', unlike "
+                                    f"the one on line {first.line}", "keep the one with the earlier 'published' "
+                                    "date and delete the other (two branches each recorded it)"))
     return Lock(records, problems, text)
 
 
 def read_lock(root: Path) -> Lock:
-    """The lock as checked in; one that is not UTF-8 text has no records and says where it breaks."""
+    """The lock as checked in; one that cannot be read whole has no records and says why."""
     path = root / LOCK_FILE
-    if not path.is_file():
+    if path.is_symlink():  # it could point anywhere on the machine that builds, and appending writes there
+        return Lock([], [Problem(SourcePos(LOCK_FILE), "kudoswall.lock is a symbolic link, which is not followed",
+                                 "replace the link with the file itself")])
+    if not path.exists():
         return Lock([], [])
+    if not path.is_file():
+        return Lock([], [Problem(SourcePos(LOCK_FILE), "kudoswall.lock is not a file", RESTORE_HINT)])
     data = path.read_bytes()
     try:
-        text = decode_source(LOCK_FILE, data, max_size=len(data))
+        decode_source(LOCK_FILE, data, max_size=len(data))  # not UTF-8, NUL bytes: where and why
     except SourceError as exc:
         return Lock([], [replace(problem, hint=RESTORE_HINT) for problem in exc.problems])
-    return parse_lock(text)
+    return parse_lock(data.decode("utf-8"))
 
 
 def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
@@ -137,35 +155,68 @@ def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
 
 
 def render_lock(lock: Lock, new_records: Iterable[LockRecord]) -> str:
-    lines = lock.lines()
-    for record in new_records:
-        lines.setdefault(record.sort_key, record.to_line())
-    return HEADER + "".join(line for _, line in sorted(lines.items()))
-
-
-def append_to_lock(root: Path, lock: Lock, new_records: list[LockRecord]) -> int:
-    """Add records (never rewriting existing ones) with an atomic replace; returns how many were added.
-
-    A lock with a line it cannot read is not rewritten: only the records read are written back,
-    so the unreadable line, which may be a published page's only record, would be lost."""
+    """The lock with `new_records` put in their sorted places; every line already in it, comments,
+    blank lines and line endings included, is kept as it was."""
     known = {record.sort_key for record in lock.records}
-    fresh = [r for r in new_records if r.sort_key not in known]
-    if not fresh:
-        return 0
-    if lock.problems:
-        raise ContentError(lock.problems)
-    text = render_lock(lock, fresh)
-    handle, temp = tempfile.mkstemp(prefix=".kudoswall.lock.", dir=root)
+    pending = sorted({r.sort_key: r for r in new_records if r.sort_key not in known}.values(), key=lambda r: r.sort_key)
+    lines = _lines(lock.text)
+    newline = next((line[len(line.rstrip("\r\n")):] for line in lines if line.endswith(("\r", "\n"))), "\n")
+    key_of_line = {record.line: record.sort_key for record in lock.records}
+    out = [] if lines else [line + newline for line in HEADER.splitlines()]
+    taken = 0
+    for number, line in enumerate(lines, start=1):
+        key = key_of_line.get(number)
+        while key is not None and taken < len(pending) and pending[taken].sort_key < key:
+            out.append(pending[taken].to_line()[:-1] + newline)
+            taken += 1
+        out.append(line)
+    if taken < len(pending) and out and not out[-1].endswith(("\r", "\n")):
+        out[-1] += newline  # the last line had no ending; records now follow it
+    out.extend(record.to_line()[:-1] + newline for record in pending[taken:])
+    return "".join(out)
+
+
+@contextlib.contextmanager
+def _held(root: Path) -> Iterator[None]:
+    """One command at a time reads, extends and replaces the lock: two `new`s at once each wrote
+    back the lock they had read plus their own record, and one record was lost."""
+    fd = os.open(root, os.O_RDONLY)  # the wall's folder: the lock file itself is replaced, not rewritten
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temp, root / LOCK_FILE)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return len(fresh)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def extend_lock(root: Path, records_for: Callable[[Lock], list[LockRecord]]) -> int:
+    """Add the records `records_for` gives for the lock as it is now; returns how many were added.
+
+    The file is replaced atomically, keeping its permissions. A lock that cannot be read whole
+    is not rewritten: a line it could not read may be a published page's only record."""
+    path = root / LOCK_FILE
+    with _held(root):
+        lock = read_lock(root)  # read again under the hold: another command may have added records since
+        known = {record.sort_key for record in lock.records}
+        fresh = [record for record in records_for(lock) if record.sort_key not in known]
+        if not fresh:
+            return 0
+        if lock.problems:
+            raise ContentError(lock.problems)
+        text = render_lock(lock, fresh)
+        temp = root / f".{LOCK_FILE}.{secrets.token_hex(6)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a new lock: the umask's permissions
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))  # else the existing lock's
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+            os.replace(temp, path)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+    return len({record.sort_key for record in fresh})
 
 
 def update_lock(root: Path, wall: Wall, today: dt.date | None = None) -> int:
-    lock = read_lock(root)
-    return append_to_lock(root, lock, records_to_add(lock, wall, today or clock.today()))
+    day = today or clock.today()
+    return extend_lock(root, lambda lock: records_to_add(lock, wall, day))

@@ -16,7 +16,7 @@ from .config import Config
 from .errors import ContentError, UsageError
 from .links import kudos_path
 from .load import KUDOS_DIR, SourceFile, parse_kudos, read_source
-from .lockfile import append_to_lock, read_lock, records_to_add
+from .lockfile import extend_lock, records_to_add
 from .models import Kudos, Wall
 from .permanence import alias_path
 from .slugs import is_slug
@@ -101,6 +101,6 @@ def record_new_kudos(config: Config, path: Path) -> int:
     result = parse_kudos(read_source(config, path.resolve()), config)
     if result.kudos is None or not result.kudos.is_live:
         return 0
-    lock = read_lock(config.root)
     wall = Wall(people={}, kudos=[result.kudos])
-    return append_to_lock(config.root, lock, records_to_add(lock, wall, clock.today()))
+    today = clock.today()
+    return extend_lock(config.root, lambda lock: records_to_add(lock, wall, today))

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import stat
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -10,9 +14,18 @@ from conftest import kudos_md, make_wall
 
 from kudoswall.cli import main
 from kudoswall.config import Config
-from kudoswall.errors import ContentError
+from kudoswall.errors import ContentError, format_problem
 from kudoswall.load import SourceFile, parse_kudos
-from kudoswall.lockfile import Lock, LockRecord, append_to_lock, parse_lock, read_lock, records_to_add, render_lock
+from kudoswall.lockfile import (
+    HEADER,
+    Lock,
+    LockRecord,
+    extend_lock,
+    parse_lock,
+    read_lock,
+    records_to_add,
+    render_lock,
+)
 from kudoswall.models import Wall
 
 TODAY = dt.date(2025, 1, 2)
@@ -76,18 +89,84 @@ def test_no_lock_file_means_no_records(tmp_path: Path) -> None:
     assert read_lock(tmp_path).records == []
 
 
-def test_existing_records_are_written_back_exactly_as_they_were_typed() -> None:
-    """Blank lines and comments drop out, but each record keeps its own spacing and key order."""
+def test_every_line_is_written_back_exactly_as_it_was_typed() -> None:
+    """Comments, blank lines, spacing, key order and duplicate lines stay; new records go to their sorted places."""
     typed = ('# a comment\n\n{"permalink":"k/b/",  "kind":"kudos", "id":"b", "published":"2024-01-02"}\n'
-             '  {"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}  \n')
+             '{"permalink":"k/b/",  "kind":"kudos", "id":"b", "published":"2024-01-02"}\n'
+             '  {"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}  \n'
+             '# the end')
     lock = parse_lock(typed)
-    new = LockRecord("kudos", "a", "k/a/", TODAY, "sha256:" + "0" * 64)
-    rendered = render_lock(lock, [new]).splitlines()
-    assert rendered[2:] == [  # after the two lines of the header, sorted by kind and id
-        new.to_line().strip(),
-        '{"permalink":"k/b/",  "kind":"kudos", "id":"b", "published":"2024-01-02"}',
-        '{"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}',
-    ]
+    assert lock.problems == [] and [r.key for r in lock.records] == ["b", "ada"]  # the same record twice is one
+    new = [LockRecord("kudos", key, f"k/{key}/", TODAY, "sha256:" + "0" * 64) for key in ("c", "a")]
+    new += [LockRecord("person", "zoe", "people/zoe/", TODAY, "")]
+    lines = typed.split("\n")
+    assert render_lock(lock, new).split("\n") == [
+        *lines[:2], new[1].to_line().strip(), *lines[2:4], new[0].to_line().strip(), *lines[4:],
+        new[2].to_line().strip(), ""]
+
+
+def test_a_crlf_lock_stays_crlf_and_a_new_lock_starts_with_the_header() -> None:
+    typed = '# header\r\n{"kind": "kudos", "id": "b", "permalink": "k/b/", "published": "2024-01-02"}\r\n'
+    new = LockRecord("kudos", "c", "k/c/", TODAY, "")
+    assert render_lock(parse_lock(typed), [new]) == typed + new.to_line()[:-1] + "\r\n"
+    assert render_lock(parse_lock(""), [new]) == HEADER + new.to_line()
+
+
+def test_two_different_records_for_one_id_are_an_error_with_both_lines() -> None:
+    """Two branches each recorded it: which date is the first publication is for a person to say."""
+    lock = parse_lock('{"kind": "kudos", "id": "b", "permalink": "k/b/", "published": "2024-01-02"}\n'
+                      '{"kind": "kudos", "id": "b", "permalink": "k/b/", "published": "2024-03-04"}\n')
+    assert [format_problem(p) for p in lock.problems] == [
+        "kudoswall.lock:2:1: a second record for the kudos 'b', unlike the one on line 1 (keep the one with the "
+        "earlier 'published' date and delete the other (two branches each recorded it))"]
+
+
+def test_a_line_nested_too_deep_for_json_is_an_invalid_record() -> None:
+    """It was an internal error (RecursionError)."""
+    (problem,) = parse_lock("[" * 5000 + "\n").problems
+    assert format_problem(problem).startswith("kudoswall.lock:1:1: this line of the lock file is not a valid record")
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda lock: lock.mkdir(), "kudoswall.lock is not a file"),
+    (lambda lock: lock.symlink_to("elsewhere.lock"), "kudoswall.lock is a symbolic link, which is not followed"),
+])
+def test_a_lock_that_is_a_folder_or_a_link_is_an_error_not_an_empty_lock(
+        tmp_path: Path, make: Callable[[Path], None], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder or a dangling link read as "no lock": check passed without checking any permalink."""
+    root = make_wall(tmp_path)
+    make(root / "kudoswall.lock")
+    assert main(["check", "--source", str(root), "--base", "none"]) == 1
+    assert f"kudoswall.lock: {message}" in capsys.readouterr().err
+    assert main(new_kudos_argv(root)) == 1
+    assert sorted(p.name for p in (root / "content/kudos").iterdir()) == ["2024-05-01-ada-on-grace.md"]
+
+
+def test_appending_keeps_the_lock_files_permissions(tmp_path: Path) -> None:
+    """It was written through mkstemp, so a 0644 lock became 0600 after the first append."""
+    root = make_wall(tmp_path)
+    assert build(root) == 0
+    (root / "kudoswall.lock").chmod(0o640)
+    (root / "content/kudos/2024-05-02-b.md").write_text(kudos_md(date="2024-05-02"))
+    assert build(root) == 0
+    assert stat.S_IMODE((root / "kudoswall.lock").stat().st_mode) == 0o640
+    assert '"id": "2024-05-02-b"' in (root / "kudoswall.lock").read_text()
+
+
+def test_commands_that_append_at_once_keep_every_record(tmp_path: Path) -> None:
+    """Each read the lock, added its record and replaced the file: the last one's replace lost the others'."""
+    root = make_wall(tmp_path, kudos={})
+    day = [dt.date(2024, 5, 1) + dt.timedelta(days=n) for n in range(8)]
+
+    def append(n: int) -> int:
+        def records_for(lock: Lock) -> list[LockRecord]:
+            time.sleep(0.05)  # between reading the lock and writing it back: where the others got in
+            return [LockRecord("kudos", f"k{n}", f"k/k{n}/", day[n], "")]
+        return extend_lock(root, records_for)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert sum(pool.map(append, range(8))) == 8
+    assert sorted(r.key for r in read_lock(root).records) == [f"k{n}" for n in range(8)]
 
 
 BROKEN_LOCK = (b'{"kind": "person", "id": "ada", "permalink": "people/ada/", "published": "2024-01-01"}\n'
@@ -116,9 +195,9 @@ def test_appending_to_a_lock_read_with_problems_is_refused(tmp_path: Path) -> No
     lock = read_lock(tmp_path)
     assert [r.key for r in lock.records] == ["ada"] and len(lock.problems) == 1
     with pytest.raises(ContentError):
-        append_to_lock(tmp_path, lock, [LockRecord("kudos", "a", "k/a/", TODAY, "sha256:" + "0" * 64)])
+        extend_lock(tmp_path, lambda _: [LockRecord("kudos", "a", "k/a/", TODAY, "sha256:" + "0" * 64)])
     assert (tmp_path / "kudoswall.lock").read_bytes() == BROKEN_LOCK
-    assert append_to_lock(tmp_path, lock, []) == 0  # nothing to add: nothing to refuse
+    assert extend_lock(tmp_path, lambda _: []) == 0  # nothing to add: nothing to refuse
 
 
 def test_a_lock_that_is_not_utf8_is_an_error_at_its_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
