@@ -2,12 +2,14 @@
 
 The file moves to `<NEW>.<ext>` and the old id is added to its `aliases:`, which makes the build
 write a redirect page and a `_redirects` rule from the old permalink. Front matter is edited as
-text (one inserted or changed line), so comments and formatting are kept exactly.
+text (one inserted or changed line), so comments and formatting are kept exactly: the file is read
+and written byte for byte (BOM, CRLF or CR line endings included) and only the id's value is replaced.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from . import clock
@@ -31,11 +33,44 @@ def find_kudos(wall: Wall, config: Config, wanted: str) -> Kudos:
     raise UsageError(f"no kudos with the id or file '{wanted}'")
 
 
+def _line_end(line: str) -> str:
+    """The line break `line` ends with, as written ('' for a last line without one)."""
+    content = line.splitlines()
+    return line[len(content[0]) :] if content else line
+
+
+def _insert_line(lines: list[str], index: int, text: str) -> None:
+    """Insert `text` as a line before `lines[index]`, ended like the line above it.
+
+    The file keeps its own endings (CRLF stays CRLF; in a mixed file the new line matches its
+    neighbour). After a last line without a break, the break goes before `text` instead, so the
+    file still ends without one.
+    """
+    ends = [end for line in lines[:index] if (end := _line_end(line)) in ("\r\n", "\r", "\n")]
+    eol = ends[-1] if ends else "\n"
+    if index > 0 and not _line_end(lines[index - 1]):
+        lines[index - 1] += eol
+        lines.insert(index, text)
+    else:
+        lines.insert(index, text + eol)
+
+
+def _replace_id(line: str, column: int, old_id: str, new_id: str) -> str | None:
+    """`line` with the id written at `column` changed to `new_id`, or None if it is not written simply.
+
+    Only the scalar's text changes: a tag, quotes, the comment after it and the line break stay.
+    Escapes or a block scalar are not matched (None): the caller asks for a rename by hand.
+    """
+    written = re.compile(rf"(?:[!&][^ \t]*[ \t]+)*([\"']?)({re.escape(old_id)})\1(?=[\s,\]}}]|\Z)")
+    match = written.match(line, column - 1)
+    return line[: match.start(2)] + new_id + line[match.end(2) :] if match else None
+
+
 def _insert_alias(lines: list[str], kudos: Kudos, old_id: str, front_end: int) -> None:
     """Add `old_id` to the aliases list, or add an `aliases:` line at the end of the front matter."""
     quoted = f'"{old_id}"'
     if "aliases" not in kudos.positions:
-        lines.insert(front_end, f"aliases: [{quoted}]\n")
+        _insert_line(lines, front_end, f"aliases: [{quoted}]")
         return
     pos = kudos.positions["aliases"]
     index = pos.line - 1
@@ -49,7 +84,7 @@ def _insert_alias(lines: list[str], kudos: Kudos, old_id: str, front_end: int) -
     last = index
     while last + 1 < len(lines) and lines[last + 1].startswith(indent + "- "):
         last += 1
-    lines.insert(last + 1, f"{indent}- {quoted}\n")
+    _insert_line(lines, last + 1, f"{indent}- {quoted}")
 
 
 def _front_matter_end(lines: list[str], markdown: bool) -> int:
@@ -76,13 +111,20 @@ def move_kudos(config: Config, old: str, new: str) -> tuple[str, str]:
     target = source.with_name(new + source.suffix)
     if target.exists():
         raise UsageError(f"{os.path.relpath(target, config.root)} already exists")
-    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    text = source.read_bytes().decode("utf-8")  # not read_text: universal newlines would turn CRLF into LF
+    bom = text[:1] if text.startswith("\ufeff") else ""  # the parser skips it, so columns on line 1 do too
+    # splitlines breaks lines where the YAML parser does (\r\n, \r, \n, NEL, U+2028/9), so positions match
+    lines = text[len(bom) :].splitlines(keepends=True)
     markdown = source.suffix == ".md"
-    if "id" in kudos.positions:  # an explicit id: change it in place, keep the rest of the line's layout
+    if "id" in kudos.positions:  # an explicit id: change its value in place, keep the rest of the line
         pos = kudos.positions["id"]
-        lines[pos.line - 1] = lines[pos.line - 1][: pos.column - 1] + new + "\n"
+        changed = _replace_id(lines[pos.line - 1], pos.column, kudos.id, new)
+        if changed is None:
+            raise UsageError(f"could not find the id '{kudos.id}' on line {pos.line} of {kudos.source}; "
+                             f"rename it by hand and add 'aliases: [{kudos.id}]'")
+        lines[pos.line - 1] = changed
     _insert_alias(lines, kudos, kudos.id, _front_matter_end(lines, markdown))
-    text = "".join(lines)
+    text = bom + "".join(lines)
     moved = parse_kudos(SourceFile(os.path.relpath(target, config.root), text.encode("utf-8")), config)
     if moved.kudos is None or moved.kudos.id != new or kudos.id not in moved.kudos.aliases:
         if moved.problems:

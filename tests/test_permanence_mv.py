@@ -68,3 +68,54 @@ def test_new_records_the_kudos_in_the_lock(tmp_path: Path) -> None:
     assert main(["new", "--source", str(root), "--no-input", "--from", "ada", "--to", "grace", "--relationship",
                  "same-team", "--date", "2024-05-01", "--body", "Grace kept the ledger safe."]) == 0
     assert '"kind": "kudos"' in (root / "kudoswall.lock").read_text()
+
+
+def moved(tmp_path: Path, name: str, data: bytes, old: str, new_name: str) -> bytes:
+    """The bytes of the file `mv OLD NEW` wrote (NEW is `new_name`'s stem); the old file must be gone."""
+    root = make_wall(tmp_path, kudos={name: data})
+    assert mv(root, old, new_name.rpartition(".")[0]) == 0
+    assert not (root / "content/kudos" / name).exists()
+    return (root / "content/kudos" / new_name).read_bytes()
+
+
+@pytest.mark.parametrize(("written", "rewritten"), [
+    ("ledger", "ledger-2024"), ('"ledger"', '"ledger-2024"'), ("'ledger'", "'ledger-2024'"),
+    ("!!str ledger", "!!str ledger-2024"),
+])
+def test_mv_changes_only_the_id_value_and_keeps_its_comment(tmp_path: Path, written: str, rewritten: str) -> None:
+    before = "---\nid: {}   # do not change: linked from the course page\nfrom: ada\nto: grace\n" \
+             "date: 2024-05-01\nrelationship: same-team\n{}---\nGrace kept the ledger safe.\n"
+    data = moved(tmp_path, "2024-05-01-a.md", before.format(written, "").encode(), "ledger", "ledger-2024.md")
+    assert data == before.format(rewritten, 'aliases: ["ledger"]\n').encode()
+
+
+BEFORE_ALIASES = {  # the front matter's end, before and after `mv a b`
+    "none": ("---\n", 'aliases: ["a"]\n---\n'),
+    "block": ('aliases:  # old addresses\n  - "x"\n---\n', 'aliases:  # old addresses\n  - "x"\n  - "a"\n---\n'),
+    "flow": ('aliases: [x]  # old addresses\n---\n', 'aliases: [x, "a"]  # old addresses\n---\n'),
+}
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+@pytest.mark.parametrize("aliases", sorted(BEFORE_ALIASES))
+def test_mv_keeps_the_files_line_endings(tmp_path: Path, eol: str, aliases: str) -> None:
+    head = "---\nid: a  # keep\nfrom: ada\nto: grace\ndate: 2024-05-01\nrelationship: same-team\n"
+    body = "Grace kept the ledger safe.\n\nTwice.\n"
+    start, end = BEFORE_ALIASES[aliases]
+    before, after = head + start + body, head.replace("id: a ", "id: b ") + end + body
+    data = moved(tmp_path, "2024-05-01-a.md", before.replace("\n", eol).encode(), "a", "b.md")
+    assert data == after.replace("\n", eol).encode()
+
+
+def test_mv_keeps_mixed_line_endings_and_ends_an_inserted_line_like_the_one_above(tmp_path: Path) -> None:
+    before = b"---\r\nid: a  # keep\r\nfrom: ada\nto: grace\rdate: 2024-05-01\r\nrelationship: same-team\n" \
+             b"---\r\nGrace kept\rthe ledger safe.\r\n"
+    after = before.replace(b"id: a ", b"id: b ").replace(b"same-team\n", b'same-team\naliases: ["a"]\n')
+    assert moved(tmp_path, "2024-05-01-a.md", before, "a", "b.md") == after
+
+
+def test_mv_keeps_a_bom_and_a_missing_final_line_break_in_a_yaml_kudos(tmp_path: Path) -> None:
+    before = "\ufeffid: ledger # keep\r\n" + KUDOS_EXPLICIT_ID.replace("id: ledger\n", "").replace("\n", "\r\n")
+    after = before.replace("ledger #", "ledger-2024 #") + 'aliases: ["ledger"]'
+    data = moved(tmp_path, "ledger.yaml", before.rstrip("\r\n").encode(), "ledger", "ledger-2024.yaml")
+    assert data == after.encode()
