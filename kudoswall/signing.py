@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 from .config import Config
 from .errors import ContentError, Problem, SourcePos
 
+MAX_KEY_SIZE = 64 * 1024  # an Ed25519 PEM is 119 bytes; a 16,384-bit RSA one about 12 KB
 JWK_PATH = ".well-known/credential-key.json"
 JWKS_PATH = ".well-known/jwks.json"
 KEY_HINT = ("make one with 'openssl genpkey -algorithm ed25519 -out credential-key.pem', keep it out of "
@@ -90,9 +93,16 @@ def read_signing_key(config: Config, pos: SourcePos) -> SigningKey:
             raise refuse(f"credential_key {config.credential_key} is inside {folder.name}/, "
                          "which is published or read as content; a private key must never be on the site")
     try:
-        data = path.read_bytes()
+        # a regular file, and only as much as a key can take: /dev/zero or a FIFO here filled memory or hung
+        with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise refuse(f"credential_key {config.credential_key} is not a regular file")
+            data = handle.read(MAX_KEY_SIZE + 1)
     except OSError as exc:
         raise refuse(f"cannot read credential_key {config.credential_key}: {exc.strerror or exc}") from None
+    if len(data) > MAX_KEY_SIZE:
+        raise refuse(f"credential_key {config.credential_key} is larger than a private key file "
+                     f"({MAX_KEY_SIZE:,} bytes at most)")
     try:
         private = load_pem_private_key(data, password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from kudoswall.build import build_site, load_wall
 from kudoswall.config import load_config
 from kudoswall.credentials import credential_units
 from kudoswall.errors import ContentError, UsageError, format_problem
+from kudoswall.signing import MAX_KEY_SIZE
 
 BASE = "https://kudos.example.org/"
 KUDOS = {
@@ -184,6 +187,21 @@ def test_a_file_that_is_not_a_pem_private_key_is_refused(tmp_path: Path, key_byt
     wall = signed_wall(tmp_path, key_bytes)
     assert config_error(wall) == (f"kudoswall.yaml:{key_line(wall)}:17: credential_key secrets/credential-key.pem "
                                   f"is not an unencrypted PEM (PKCS#8) private key ({HINT})")
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda path: path.symlink_to("/dev/zero"), "is not a regular file"),  # read without end: memory ran out
+    (lambda path: os.mkfifo(path), "is not a regular file"),  # a read that never returns
+    (lambda path: path.write_bytes(b"-" * (MAX_KEY_SIZE + 1)),
+     "is larger than a private key file (65,536 bytes at most)"),
+], ids=["device", "fifo", "huge"])
+def test_a_key_path_that_is_no_key_file_is_refused_without_reading_it_all(
+        tmp_path: Path, make: Callable[[Path], None], reason: str) -> None:
+    wall = signed_wall(tmp_path, None)
+    (wall / "secrets").mkdir()
+    make(wall / "secrets/credential-key.pem")
+    assert config_error(wall) == (f"kudoswall.yaml:{key_line(wall)}:17: credential_key secrets/credential-key.pem "
+                                  f"{reason} ({HINT})")
 
 
 def test_an_encrypted_key_is_refused(tmp_path: Path, private_key: Ed25519PrivateKey) -> None:
