@@ -70,6 +70,11 @@ class ContentError(Exception):
         self.problems = list(problems)
         super().__init__(f"{len(self.problems)} problem(s)")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuilt from its problems: one raised in a worker process comes back pickled, and the
+        default replays `args` (the summary text) as the problems."""
+        return (type(self), (self.problems,), self.__dict__)
+
 
 class UsageError(Exception):
     """A mistake on the command line or in how a command was used (exit code 2)."""

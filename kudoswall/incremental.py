@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 
 from . import cache
-from .errors import Problem, SourcePos
+from .errors import ContentError, Problem, SourcePos
 from .parallel import run_chunked
 from .theme import Theme
 from .units import OutputUnit
@@ -116,6 +116,20 @@ def warm_templates(theme: Theme) -> None:
             continue  # reported when (if) a page uses it
 
 
+def _rendered(unit: OutputUnit, theme: Theme) -> bytes:
+    """The unit's bytes; a template that fails (the wall's own, say) is the writer's error at its
+    line, raised here since it may run in a worker whose traceback would not reach the parent."""
+    try:
+        return unit.render()
+    except ContentError:
+        raise
+    except Exception as exc:
+        error = theme.template_error(exc, unit.path)
+        if error is None:
+            raise
+        raise error from exc
+
+
 def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, store: Path | None,
                jobs: int = 1, progress: Progress | None = None,
                finish: Callable[[Path], None] | None = None) -> WriteResult:
@@ -160,7 +174,7 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
             if not any(unit.path.endswith(".html") for unit in chunk):
                 theme.drop_cards()  # pages come first in a plan; the large files after need the room
             for unit in chunk:
-                writer.write(unit.path, unit.render())
+                writer.write(unit.path, _rendered(unit, theme))
             counts = writer.changed - before[0], writer.unchanged - before[1]
             writer.changed, writer.unchanged = before  # counted once, below, wherever this ran
             return counts

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import os
+import traceback
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -27,6 +27,7 @@ from .errors import ContentError, Problem, SourcePos
 from .links import page_numbers
 from .theme_dirs import WALL_STATIC as WALL_STATIC  # re-exported: callers know them as theme's
 from .theme_dirs import WALL_TEMPLATES as WALL_TEMPLATES
+from .theme_dirs import links_problems, refuse_links, shown_path, walk_files
 from .theme_dirs import packaged_themes_dir as packaged_themes_dir
 from .theme_dirs import resolve_theme_dir as resolve_theme_dir
 
@@ -51,32 +52,10 @@ def long_date(value: dt.date) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
-def refuse_links(folder: Path, root: Path) -> None:
-    """A wall's templates/ or static/ must not lead outside it: a link there could publish any
-    file the build machine can read (a key, a password file)."""
-    if not folder.is_symlink() and not folder.is_dir():
-        return
-    linked = [folder] if folder.is_symlink() else []
-    if not linked:
-        for directory, dirnames, filenames in os.walk(folder):
-            linked += [Path(directory) / name for name in (*dirnames, *filenames)
-                       if (Path(directory) / name).is_symlink()]
-    if linked:
-        raise ContentError([Problem(SourcePos(os.path.relpath(path, root)),
-                                    "symbolic links are not followed in templates/ and static/",
-                                    "replace the link with the file or folder itself") for path in sorted(linked)])
-
-
-def _walk_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    if not folder.is_dir():
-        return
-    for directory, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                path = Path(directory) / name
-                if not path.is_symlink():
-                    yield path.relative_to(folder).as_posix(), path
+def _template_names(node: nodes.Node) -> list[str]:
+    """The literal template names of an `extends`, `include` or `import`: one, or a list to choose from."""
+    items = node.items if isinstance(node, nodes.Tuple | nodes.List) else [node]
+    return [item.value for item in items if isinstance(item, nodes.Const) and isinstance(item.value, str)]
 
 
 def _free_names(tree: nodes.Template) -> set[str]:
@@ -290,8 +269,10 @@ class Theme:
         if name in seen:
             return True
         seen.add(name)
-        source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-        tree = self.env.parse(source)
+        try:
+            _, _, tree = self._parsed(name)
+        except jinja2.TemplateNotFound:
+            return False  # may be missing (`ignore missing`): not worth reusing around
         if not _free_names(tree) <= allowed:
             return False
         return all(ref is not None and self._reads_only(ref, allowed, seen) for ref in _rendered_templates(tree))
@@ -304,16 +285,91 @@ class Theme:
         the `card`, `cards`, `avatar` and `shared` globals."""
         if name not in self._digests:
             self._digests[name] = ""  # guards against cycles
-            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-            parts = [source]
-            for referenced in sorted(r for r in _rendered_templates(self.env.parse(source)) if r):
-                parts.append(self.template_digest(referenced))
+            try:
+                source, filename, tree = self._parsed(name)
+                parts = [source]
+                for referenced in sorted(r for r in _rendered_templates(tree) if r):
+                    try:
+                        parts.append(self.template_digest(referenced))
+                    except jinja2.TemplateNotFound as exc:
+                        if exc.name != referenced:
+                            raise
+                        parts.append(self._missing(filename, tree, referenced))
+            except BaseException:
+                del self._digests[name]  # a later call (serve, once fixed) looks again
+                raise
             self._digests[name] = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
         return self._digests[name]
 
+    def _parsed(self, name: str) -> tuple[str, str, nodes.Template]:
+        """A template's source, file and syntax tree; a syntax error is the writer's, at its line."""
+        source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        assert filename is not None  # every loader of a theme reads files
+        try:
+            return source, filename, self.env.parse(source, name, filename)
+        except jinja2.TemplateSyntaxError as exc:
+            raise self.template_error(exc) or exc from None
+
+    def _missing(self, filename: str, tree: nodes.Template, name: str) -> str:
+        """The digest part for template `name`, which `tree` refers to but which does not exist: nothing
+        when it may be missing (`ignore missing`, or one of a list to choose from), else the writer's
+        error at the line referring to it."""
+        kinds = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+        refs: list[Any] = [node for node in tree.find_all(kinds) if name in _template_names(cast(Any, node).template)]
+        if refs and all(not isinstance(node.template, nodes.Const)
+                        or (isinstance(node, nodes.Include) and node.ignore_missing) for node in refs):
+            return ""
+        refs += [call for call in tree.find_all(nodes.Call) if isinstance(call.node, nodes.Name)
+                 and call.node.name == "shared" and call.args and name in _template_names(call.args[0])]
+        hint = self._template_hint(filename)
+        if hint is None:
+            raise jinja2.TemplateNotFound(name)
+        line = min((node.lineno for node in refs), default=0)
+        raise ContentError([Problem(SourcePos(shown_path(filename, self.config.root), line),
+                                    f"template '{name}' not found", hint)])
+
+    def template_error(self, exc: BaseException, output_path: str = "") -> ContentError | None:
+        """`exc`, raised while compiling or rendering a template, as the writer's error at the
+        template's line; None when no template the writer can fix is to blame (a bug in kudoswall)."""
+        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+            filename, line, message = exc.filename, exc.lineno, f"template syntax error: {exc.message}"
+        else:
+            frames = [(frame.f_code.co_filename, line) for frame, line in traceback.walk_tb(exc.__traceback__)
+                      if "__jinja_exception__" in frame.f_globals]  # Jinja's stand-ins for template code
+            if not frames:
+                return None
+            filename, line = frames[-1]
+            if type(exc) is jinja2.TemplateNotFound:
+                detail = f"template '{exc.name}' not found"
+            else:
+                detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+            message = f"rendering {output_path}: {detail}" if output_path else detail
+        hint = self._template_hint(filename)
+        if hint is None:
+            return None
+        return ContentError([Problem(SourcePos(shown_path(filename, self.config.root), line), message, hint)])
+
+    def _template_hint(self, filename: str) -> str | None:
+        """How to fix a template, by whose it is; None for the packaged theme's own while the wall
+        overrides none of them (nothing the writer did can break those)."""
+        path = Path(filename)
+        wall_templates = self.config.root / WALL_TEMPLATES
+        if path.is_relative_to(wall_templates):
+            return "fix the template, or delete it to use the theme's"
+        if not path.is_relative_to(self.directory / "templates"):
+            return None
+        if self.directory.is_relative_to(packaged_themes_dir()):
+            return "check the wall's templates/: this one uses those" if wall_templates in self.template_dirs else None
+        name = path.relative_to(self.directory / "templates").as_posix()
+        return f"fix the theme's template, or override it with {WALL_TEMPLATES}/{name}"
+
     def static_files(self) -> dict[str, Path]:
         """Static files by output path; the wall's `static/` overrides the theme's."""
-        files = dict(_walk_files(self.directory / "static"))
-        refuse_links(self.config.root / WALL_STATIC, self.config.root)
-        files.update(_walk_files(self.config.root / WALL_STATIC))
+        root = self.config.root
+        problems = links_problems(root / WALL_STATIC, root)
+        files = dict(walk_files(self.directory / "static", root, problems))
+        if not (root / WALL_STATIC).is_symlink():  # refused above; not even listed
+            files.update(walk_files(root / WALL_STATIC, root, problems))
+        if problems:
+            raise ContentError(problems)
         return {f"static/{rel}": path for rel, path in sorted(files.items())}

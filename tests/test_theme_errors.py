@@ -1,0 +1,196 @@
+"""A broken template or an unpublishable static file name is the writer's error: its file and line,
+what is wrong and how to fix it, exit code 1 (never "internal error", which means a bug), and the
+previous site left as it was. Pages render in forked workers for larger walls and in this process
+for small ones; both must report the same."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import kudos_md, make_wall
+
+import kudoswall.incremental
+import kudoswall.parallel
+from kudoswall import cache
+from kudoswall.cli import main
+from kudoswall.errors import ContentError, Problem, SourcePos
+from kudoswall.parallel import MIN_ITEMS_PER_WORKER
+from kudoswall.theme_dirs import packaged_themes_dir
+from kudoswall.write import OutputCollision
+
+pytestmark = pytest.mark.usefixtures("private_cache_key")
+
+WALL_HINT = "(fix the template, or delete it to use the theme's)"
+BAD_NAME = "name holds a backslash or a control character, which a web address cannot carry " \
+           "(rename it: letters, digits, '-', '_' and '.' are safe)"
+
+
+@pytest.fixture(scope="module")
+def built_wall(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wall with enough pages for two workers, built once (with a cache key of its own)."""
+    root = tmp_path_factory.mktemp("built") / "wall"
+    make_wall(root, kudos={f"2024-05-{n % 28 + 1:02d}-ada-on-grace-{n}":
+                           kudos_md(f"Grace helped, time {n}.", date=f"2024-05-{n % 28 + 1:02d}", id=f"help-{n}")
+                           for n in range(60)})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
+        cache._secret.cache_clear()
+        try:
+            assert main(["build", "--source", str(root)]) == 0
+        finally:
+            cache._secret.cache_clear()
+    return root
+
+
+@pytest.fixture
+def wall(built_wall: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A copy of the built wall, its site in place; its cache is not trusted (another key), so a
+    build renders every page again."""
+    shutil.copytree(built_wall, tmp_path / "wall", symlinks=True)
+    capsys.readouterr()
+    return tmp_path / "wall"
+
+
+@pytest.fixture
+def pooled(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[int, int]]]:
+    """The (count, jobs) of each run_chunked call of write_site: proof that workers had work."""
+    calls: list[tuple[int, int]] = []
+    real = kudoswall.parallel.run_chunked
+
+    def spy(task: Callable[[int, int], Any], count: int, jobs: int, *args: Any) -> Iterator[Any]:
+        calls.append((count, jobs))
+        return real(task, count, jobs, *args)
+
+    monkeypatch.setattr(kudoswall.incremental, "run_chunked", spy)
+    yield calls
+
+
+def site_bytes(wall: Path) -> dict[str, bytes]:
+    site = wall / "site"
+    return {path.relative_to(site).as_posix(): path.read_bytes() for path in sorted(site.rglob("*")) if path.is_file()}
+
+
+def failed_build(wall: Path, capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    """The error lines of a build that must fail with exit code 1 and leave the site as it was."""
+    before = site_bytes(wall)
+    assert main(["build", "--source", str(wall), *args]) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert site_bytes(wall) == before
+    return [line for line in err.splitlines() if "warning:" not in line]
+
+
+def override(wall: Path, name: str, source: str) -> None:
+    path = wall / "templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source, "utf-8")
+
+
+BROKEN_CARDS = {
+    "syntax": ("{% if %}", "templates/partials/card.html:1: template syntax error: "
+               f"Expected an expression, got 'end of statement block' {WALL_HINT}"),
+    "division": ("<p>\n{{ 1/0 }}</p>", f"ZeroDivisionError: division by zero {WALL_HINT}"),
+    "undefined": ("{{ kudos.title }}\n\n{{ nope.x }}", f"'nope' is undefined {WALL_HINT}"),
+    "missing include": ('<p>\n{% include "missing.html" %}</p>',
+                        f"templates/partials/card.html:2: template 'missing.html' not found {WALL_HINT}"),
+    "computed include": ('<p>\n{% include "miss" ~ "ing.html" %}</p>',
+                         f"template 'missing.html' not found {WALL_HINT}"),
+}
+RENDERING_LINES = {"division": 2, "undefined": 3, "computed include": 2}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("case", sorted(BROKEN_CARDS))
+def test_a_broken_card_override_is_reported_at_its_line(case: str, jobs: int, wall: Path, pooled: list[tuple[int, int]],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    source, expected = BROKEN_CARDS[case]
+    override(wall, "partials/card.html", source)
+    errors = failed_build(wall, capsys, "--jobs", str(jobs))
+    assert errors[-1] == "kudoswall: 1 error; nothing was written"
+    [line] = errors[:-1]
+    if case in RENDERING_LINES:  # found while rendering a page: which one comes first is the plan's business
+        assert line.startswith(f"templates/partials/card.html:{RENDERING_LINES[case]}: rendering ")
+        assert line.endswith(f".html: {expected}")
+    else:  # found while planning, before any page renders
+        assert line == expected
+        assert pooled == []
+    if case in RENDERING_LINES and jobs == 2:
+        [(count, _)] = pooled
+        assert count >= 2 * MIN_ITEMS_PER_WORKER  # so two forked workers rendered
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_error_in_an_overridden_macro_points_at_it(jobs: int, wall: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    override(wall, "partials/avatar.html", '{% macro avatar(person, size="md") %}\n'
+                                           '<i>{{ person.nickname }}</i>\n{% endmacro %}\n')
+    [line, _] = failed_build(wall, capsys, "--jobs", str(jobs))
+    assert line.startswith("templates/partials/avatar.html:2: rendering ")
+    assert line.endswith(f"has no attribute 'nickname' {WALL_HINT}")
+
+
+def test_an_include_that_may_be_missing_builds(wall: Path) -> None:
+    override(wall, "partials/card.html", '<p>{% include "missing.html" ignore missing %}'
+                                         '{% include ["absent.html", "partials/avatar.html"] %}</p>')
+    assert main(["build", "--source", str(wall), "--jobs", "1"]) == 0
+
+
+def custom_theme(wall: Path) -> Path:
+    """A copy of the default theme inside the wall, which uses it."""
+    theme = wall / "mytheme"
+    shutil.copytree(packaged_themes_dir() / "default", theme)
+    (wall / "kudoswall.yaml").write_text((wall / "kudoswall.yaml").read_text("utf-8") + "theme: mytheme\n", "utf-8")
+    return theme
+
+
+def test_a_broken_theme_template_is_reported_with_the_theme_path(wall: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    theme = custom_theme(wall)
+    (theme / "templates" / "partials" / "card.html").write_text("<p>\n\n{% endif %}", "utf-8")
+    [line, _] = failed_build(wall, capsys)
+    assert line == ("mytheme/templates/partials/card.html:3: template syntax error: Encountered unknown tag 'endif'. "
+                    "(fix the theme's template, or override it with templates/partials/card.html)")
+
+
+def test_static_names_a_web_address_cannot_carry_are_all_reported(wall: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    (wall / "static" / "x\\y").mkdir(parents=True)
+    (wall / "static" / "x\\y" / "inside.css").write_text("x", "utf-8")
+    (wall / "static" / "a\\b.css").write_text("x", "utf-8")
+    (wall / "static" / "c\x01d.css").write_text("x", "utf-8")
+    (wall / "static" / "fine.css").write_text("x", "utf-8")
+    theme = custom_theme(wall)
+    (theme / "static" / "tab\there.js").write_text("x", "utf-8")
+    assert failed_build(wall, capsys) == [
+        f"mytheme/static/tab\\there.js: a static file's {BAD_NAME}",
+        f"static/a\\b.css: a static file's {BAD_NAME}",
+        f"static/c\\x01d.css: a static file's {BAD_NAME}",
+        f"static/x\\y: a static folder's {BAD_NAME}",
+        "kudoswall: 4 errors; nothing was written",
+    ]
+
+
+def test_a_static_fifo_is_reported_not_read(wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Reading it would wait for a writer forever: the build hung."""
+    (wall / "static").mkdir()
+    os.mkfifo(wall / "static" / "pipe.css")
+    assert failed_build(wall, capsys) == [
+        "static/pipe.css: a static entry that is not a regular file (a FIFO, socket or device) "
+        "(replace it with a regular file)",
+        "kudoswall: 1 error; nothing was written",
+    ]
+
+
+def test_content_errors_survive_pickling_as_from_a_worker() -> None:
+    for error in (ContentError([Problem(SourcePos("templates/base.html", 3), "broken", "fix it")]),
+                  OutputCollision([Problem(SourcePos("a.html"), "twice"), Problem(SourcePos("b.html"), "twice")])):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert copy.problems == error.problems
+        assert str(copy) == str(error)
