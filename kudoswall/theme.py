@@ -282,7 +282,19 @@ class Theme:
 
     def template_digest(self, name: str) -> str:
         """Digest of a template and every template it extends, includes, imports or renders through
-        the `card`, `cards`, `avatar` and `shared` globals."""
+        the `card`, `cards`, `avatar` and `shared` globals. A page template a custom theme lacks is
+        the writer's error; the packaged theme lacking one is a bug."""
+        try:
+            return self._digest(name)
+        except jinja2.TemplateNotFound as exc:
+            if exc.name != name or self.directory.is_relative_to(packaged_themes_dir()):
+                raise
+            path = shown_path(self.directory / "templates" / name, self.config.root)
+            raise ContentError([Problem(SourcePos(path), f"the theme has no template '{name}', which kudoswall "
+                                        "renders pages with", f"copy {name} from kudoswall's default theme "
+                                        "(themes/default/templates/) into it")]) from None
+
+    def _digest(self, name: str) -> str:
         if name not in self._digests:
             self._digests[name] = ""  # guards against cycles
             try:
@@ -290,7 +302,7 @@ class Theme:
                 parts = [source]
                 for referenced in sorted(r for r in _rendered_templates(tree) if r):
                     try:
-                        parts.append(self.template_digest(referenced))
+                        parts.append(self._digest(referenced))
                     except jinja2.TemplateNotFound as exc:
                         if exc.name != referenced:
                             raise

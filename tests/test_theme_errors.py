@@ -158,6 +158,15 @@ def test_a_broken_theme_template_is_reported_with_the_theme_path(wall: Path,
                     "(fix the theme's template, or override it with templates/partials/card.html)")
 
 
+def test_a_custom_theme_without_a_page_template_is_reported(wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    theme = custom_theme(wall)
+    (theme / "templates" / "stats.html").unlink()
+    assert failed_build(wall, capsys) == [
+        "mytheme/templates/stats.html: the theme has no template 'stats.html', which kudoswall renders pages with "
+        "(copy stats.html from kudoswall's default theme (themes/default/templates/) into it)",
+        "kudoswall: 1 error; nothing was written"]
+
+
 def test_static_names_a_web_address_cannot_carry_are_all_reported(wall: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     (wall / "static" / "x\\y").mkdir(parents=True)
