@@ -8,12 +8,13 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .cache import cache_dir
 from .config import Config
-from .errors import ContentError, Problem, ProblemLog, SourcePos, sorted_problems
+from .errors import ContentError, Problem, ProblemLog, SourcePos, format_problem, sorted_problems
 from .feeds import feed_units, sitemap_units
 from .incremental import warm_templates, write_site
 from .links import url_path_of
@@ -245,10 +246,32 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
     return report
 
 
+def theme_problems(theme: Theme) -> list[Problem]:
+    """What a build would refuse in the theme before rendering a page: a template that does not parse
+    or includes one that is missing, a static file it cannot publish. Each is reported once."""
+    found: dict[tuple[str, str], Problem] = {}
+    checks: list[Callable[[], object]] = [partial(theme.template_digest, name) for name in theme.env.list_templates(
+        filter_func=lambda name: name.endswith((".html", ".xml", ".txt")))]
+    for check in [*checks, theme.static_files]:
+        try:
+            check()
+        except ContentError as exc:
+            for problem in exc.problems:
+                found.setdefault((format_problem(problem), problem.severity), problem)
+    return list(found.values())
+
+
 def check_wall(config: Config, strict: bool = False) -> LoadedWall:
-    """Validate only; renders nothing to disk, but does render templates' inputs (Markdown)."""
-    resolve_theme_dir(config)
-    return load_wall(config, strict)
+    """Validate only: the content, and the theme as a build reads it (a broken template override in
+    a pull request fails `check`, not the deploy). Renders no page, but does render Markdown."""
+    broken_theme = theme_problems(Theme(config, resolve_theme_dir(config)))
+    try:
+        loaded = load_wall(config, strict)
+    except ContentError as exc:
+        raise ContentError(sorted_problems([*exc.problems, *broken_theme])) from None
+    if broken_theme:
+        raise ContentError(sorted_problems([*loaded.problems, *broken_theme]))
+    return loaded
 
 
 __all__ = [

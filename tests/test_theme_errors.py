@@ -158,6 +158,25 @@ def test_a_broken_theme_template_is_reported_with_the_theme_path(wall: Path,
                     "(fix the theme's template, or override it with templates/partials/card.html)")
 
 
+def test_check_reports_a_broken_template_with_the_content_errors(wall: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """check passed a pull request whose template override then failed the deploy's build."""
+    override(wall, "partials/card.html", "{% if %}")
+    override(wall, "partials/avatar.html", '{% include "gone.html" %}')
+    (wall / "static").mkdir()
+    (wall / "static" / "a\\b.css").write_text("x", "utf-8")
+    (wall / "content/kudos/2024-05-01-bad.md").write_text(kudos_md(to="nobody"), "utf-8")
+    assert main(["check", "--source", str(wall), "--base", "none"]) == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if "warning:" not in line]
+    assert lines == [
+        "content/kudos/2024-05-01-bad.md:3:5: unknown person 'nobody' in 'to' (add content/people/nobody.yaml)",
+        f"static/a\\b.css: a static file's {BAD_NAME}",
+        f"templates/partials/avatar.html:1: template 'gone.html' not found {WALL_HINT}",
+        "templates/partials/card.html:1: template syntax error: "
+        f"Expected an expression, got 'end of statement block' {WALL_HINT}",
+        "kudoswall: 4 errors; nothing was written"]
+
+
 def test_a_custom_theme_without_a_page_template_is_reported(wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
     theme = custom_theme(wall)
     (theme / "templates" / "stats.html").unlink()
