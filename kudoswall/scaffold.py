@@ -23,7 +23,7 @@ from .config import CONFIG_FILE, Config
 from .errors import UsageError, did_you_mean
 from .load import KUDOS_DIR, KUDOS_SUFFIXES, PEOPLE_DIR, list_source_files, parse_person, read_source
 from .models import RELATIONSHIPS
-from .scaffold_git import write_git_files
+from .scaffold_git import git_files, write_git_files
 from .schema import SCHEMA_NAMES, load_schema
 from .slugs import slugify
 from .text import check_text
@@ -111,6 +111,14 @@ def init_wall(directory: Path, title: str) -> list[Path]:
     clashes = [rel for rel in files if (directory / rel).exists() or (directory / rel).is_symlink()]
     if clashes:
         raise UsageError(f"refusing to overwrite existing files in {directory}: {', '.join(clashes)}")
+    # a file where a folder goes stopped init halfway, the wall's files written and the rest not
+    blocked = sorted({str(parent.relative_to(directory)) for rel in [*files, ".gitignore", *map(str, git_files())]
+                      for parent in (directory / rel).parents
+                      if parent.is_relative_to(directory) and parent != directory
+                      and (parent.is_symlink() or (parent.exists() and not parent.is_dir()))})
+    if blocked:
+        raise UsageError(f"cannot create the wall in {directory}: {', '.join(blocked)} should be a folder "
+                         "and is a file or a link (move it away)")
     created: list[Path] = []
     try:
         for rel, text in files.items():

@@ -150,15 +150,19 @@ Published links never break, so never delete or rename a kudos file by hand:
 """
 
 
-def write_git_files(root: Path, default_branch: str = "main") -> list[Path]:
-    """Write the workflow, PR template and CONTRIBUTING.md that do not exist yet; return those written."""
-    files = {
+def git_files(default_branch: str = "main") -> dict[Path, str]:
+    """The workflow, PR template and CONTRIBUTING.md a wall's repository gets, by path."""
+    return {
         Path(".github/workflows/kudoswall.yml"): WORKFLOW.format(branch=default_branch),
         Path(".github/pull_request_template.md"): PULL_REQUEST_TEMPLATE,
         Path("CONTRIBUTING.md"): CONTRIBUTING,
     }
+
+
+def write_git_files(root: Path, default_branch: str = "main") -> list[Path]:
+    """Write the git files that do not exist yet; return those written."""
     written = []
-    for rel, text in files.items():
+    for rel, text in git_files(default_branch).items():
         path = root / rel
         if path.exists():
             continue

@@ -128,6 +128,19 @@ def test_init_never_overwrites_a_file_and_then_writes_nothing(tmp_path: Path,
     assert files_of(folder) == {"content/people/zoe-martin.yaml": "name: The real Zoë\n".encode()}
 
 
+@pytest.mark.parametrize("in_the_way", [".github/workflows", "content"])
+def test_init_with_a_file_where_a_folder_goes_writes_nothing(tmp_path: Path, in_the_way: str,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A file at .github/workflows stopped init halfway: the wall's files written, the rest not."""
+    folder = tmp_path / "repo"
+    (folder / in_the_way).parent.mkdir(parents=True, exist_ok=True)
+    (folder / in_the_way).write_text("mine\n", "utf-8")
+    assert main(["init", str(folder)]) == 2
+    assert capsys.readouterr().err == (f"kudoswall: cannot create the wall in {folder}: {in_the_way} should be a "
+                                       "folder and is a file or a link (move it away)\n")
+    assert files_of(folder) == {in_the_way: b"mine\n"}
+
+
 def test_init_where_a_folder_cannot_be_made_is_a_usage_error(tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a-file").write_text("", "utf-8")
