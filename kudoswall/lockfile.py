@@ -132,22 +132,31 @@ def read_lock(root: Path) -> Lock:
     return parse_lock(data.decode("utf-8"))
 
 
+def recorded_as(kudos: Kudos, known: dict[str, LockRecord]) -> LockRecord | None:
+    """The record a kudos is known by: its own, else that of the first of its aliases recorded."""
+    return known.get(kudos.id) or next((known[alias] for alias in kudos.aliases if alias in known), None)
+
+
 def records_to_add(lock: Lock, wall: Wall, today: dt.date) -> list[LockRecord]:
     """Records for published kudos and people the lock does not know yet.
 
-    A renamed kudos keeps the first-published date of the id it was renamed from (its alias).
-    Otherwise a kudos is recorded with the first-published date its page already shows (the first
-    commit in git, else its own date), so recording it changes no page and no later build.
+    A renamed kudos takes over the record of the id it was renamed from (its alias): its
+    first-published date and the digest of what was first published, so its page reads the same
+    before and after the record is added (with the current digest, an edit before the rename was
+    forgotten at the next build). Otherwise a kudos is recorded with the first-published date its
+    page already shows (the first commit in git, else its own date).
     """
     known_kudos, known_people = lock.by_key("kudos"), lock.by_key("person")
     added: list[LockRecord] = []
     for kudos in wall.kudos:
         if kudos.id in known_kudos:
             continue
-        earlier = [known_kudos[alias].published for alias in kudos.aliases if alias in known_kudos]
+        inherited = recorded_as(kudos, known_kudos)
+        if inherited is not None:
+            added.append(LockRecord("kudos", kudos.id, kudos_path(kudos.id), inherited.published, inherited.digest))
+            continue
         first = kudos.history.first_published if kudos.history else None
-        published = min([*earlier, first or today])
-        added.append(LockRecord("kudos", kudos.id, kudos_path(kudos.id), published, kudos.content_digest))
+        added.append(LockRecord("kudos", kudos.id, kudos_path(kudos.id), first or today, kudos.content_digest))
     for handle in wall.people:
         if handle not in known_people:
             added.append(LockRecord("person", handle, person_path(handle), today, ""))

@@ -15,7 +15,7 @@ from .errors import ContentError, Problem, SourcePos
 from .history import GitHistory, authored_by, default_base, file_at, load_history
 from .honesty import mark_reciprocal
 from .links import Links, kudos_path, output_file, person_path, skill_path
-from .lockfile import LOCK_FILE, Lock, LockRecord, parse_lock, read_lock
+from .lockfile import LOCK_FILE, Lock, LockRecord, parse_lock, read_lock, recorded_as
 from .models import History, Kudos, Wall
 from .pages import PagePlanner
 from .theme import Theme
@@ -122,7 +122,7 @@ def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> 
 def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, LockRecord],
                    git: GitHistory | None) -> None:
     """History and verification of one kudos (serve re-annotates only the kudos an edit touched)."""
-    record = locked.get(kudos.id) or next((locked[a] for a in kudos.aliases if a in locked), None)
+    record = recorded_as(kudos, locked)
     entry = git.files.get(kudos.source) if git is not None else None
     digest = kudos.content_digest
     edited = record is not None and bool(record.digest) and record.digest != digest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,27 @@ def test_mv_refuses_clearly(tmp_path: Path, old: str, new: str, message: str,
     root = make_wall(tmp_path)
     assert mv(root, old, new) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_kudos_edited_then_renamed_stays_marked_edited_build_after_build(tmp_path: Path) -> None:
+    """The first build after mv recorded the new id with the current digest; the next build read
+    that record, and the "edited" mark (and so the page and kudos.json) changed with no edit."""
+    root = make_wall(tmp_path)
+    site = root / "site"
+
+    def edited() -> list[bool]:
+        assert main(["build", "--source", str(root), "--output", str(site)]) == 0
+        return [entry["history"]["edited"] for entry in json.loads((site / "kudos.json").read_text("utf-8"))["kudos"]]
+
+    assert edited() == [False]
+    path = root / "content/kudos/2024-05-01-ada-on-grace.md"
+    path.write_text(path.read_text("utf-8").replace("kept the ledger safe", "kept every ledger safe"), "utf-8")
+    assert mv(root, "2024-05-01-ada-on-grace", "2024-05-01-ledger") == 0
+    assert edited() == [True]
+    first = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert '"id": "2024-05-01-ledger"' in (root / "kudoswall.lock").read_text("utf-8")  # recorded by that build
+    assert edited() == [True]
+    assert {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()} == first
 
 
 def test_new_records_the_kudos_in_the_lock(tmp_path: Path) -> None:
