@@ -18,6 +18,7 @@ from .links import Links, kudos_path, output_file, person_path, skill_path
 from .lockfile import LOCK_FILE, Lock, LockRecord, parse_lock, read_lock, recorded_as
 from .models import History, Kudos, Wall
 from .pages import PagePlanner
+from .search import BUNDLE_DIR
 from .theme import Theme
 from .units import OutputUnit, fingerprint
 
@@ -61,7 +62,8 @@ def collect_redirects(wall: Wall) -> tuple[list[Redirect], list[Problem]]:
     for aliases, target, pos, kind in owners:
         for alias in aliases:
             source = alias_path(alias, kind)
-            if source is None or source.startswith("static/"):
+            if source is None or source.startswith(("static/", f"{BUNDLE_DIR}/")):
+                # the theme's files and the search index: a redirect rule there would break them site-wide
                 problems.append(Problem(pos, f"alias '{alias}' is not a usable site path",
                                         "write an old id, or a path like k/old-id/"))
             elif source in reserved:

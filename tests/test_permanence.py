@@ -52,6 +52,8 @@ def test_alias_becomes_a_redirect_page_and_a_redirects_rule(tmp_path: Path) -> N
 @pytest.mark.parametrize(("aliases", "message"), [
     (["2024-05-01-other"], "is the address of a page that exists"),
     (["a/../b"], "is not a usable site path"),
+    (["static/style.css"], "is not a usable site path"),
+    (["pagefind/pagefind.js"], "is not a usable site path"),  # a redirect rule there broke search site-wide
 ])
 def test_bad_aliases_are_errors(tmp_path: Path, aliases: list[str], message: str,
                                 capsys: pytest.CaptureFixture[str]) -> None:
