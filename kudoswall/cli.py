@@ -33,6 +33,9 @@ def _summary_line(problems: Sequence[Problem]) -> str:
 
 
 def _config(args: argparse.Namespace) -> Config:
+    from . import clock
+
+    clock.today()  # a malformed SOURCE_DATE_EPOCH stops the command before it reads or writes anything
     return load_config(Path(args.source))
 
 

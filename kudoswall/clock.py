@@ -10,13 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from .errors import UsageError
+
 
 def today() -> dt.date:
-    """Today in UTC, or the date of SOURCE_DATE_EPOCH (seconds since 1970, UTC) when it is valid."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-        except (OverflowError, OSError, ValueError):
-            pass
-    return dt.datetime.now(dt.UTC).date()
+    """Today in UTC, or the date of SOURCE_DATE_EPOCH (seconds since 1970, UTC) when it is set.
+
+    A value that is set but not such a number is an error, as reproducible-builds.org asks: falling
+    back to the clock would give a build that only looks reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch == "":
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        if not epoch.isascii() or not epoch.isdigit():
+            raise ValueError(epoch)
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    except (OverflowError, OSError, ValueError):
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970-01-01 UTC "
+                         "(unset it, or set it to the output of 'git log -1 --format=%ct')") from None

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from . import clock
 from .config import CONFIG_FILE, Config
 from .errors import UsageError, did_you_mean
 from .load import KUDOS_DIR, KUDOS_SUFFIXES, PEOPLE_DIR, list_source_files, parse_person, read_source
@@ -357,7 +358,7 @@ def new_kudos(config: Config, args: argparse.Namespace, ask: Ask | None = None) 
     """Check every field (asking on a terminal for what is missing), then write the new file."""
     draft = KudosDraft(_people_names(config))
     missing = _apply_flags(draft, args, _read_stdin)
-    draft.values.setdefault("date", dt.date.today())
+    draft.values.setdefault("date", clock.today())  # UTC, or SOURCE_DATE_EPOCH's, like every date kudoswall writes
     interactive = not args.no_input and args.body != "-" and sys.stdin.isatty()
     if missing and not interactive:
         flags = ", ".join(REQUIRED_FLAGS[name] for name in missing)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
+from conftest import make_wall
 
 from kudoswall import clock
+from kudoswall.cli import main
+from kudoswall.errors import UsageError
 from kudoswall.progress import SHOW_AFTER, TerminalProgress, summary_line
 
 
@@ -44,5 +48,18 @@ def test_progress_redraws_one_line_and_clears_it() -> None:
 def test_source_date_epoch_sets_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert clock.today() == dt.date(2023, 11, 14)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "not a number")
-    assert clock.today() == dt.datetime.now(dt.UTC).date()  # an invalid value is ignored
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")
+    assert clock.today() == dt.datetime.now(dt.UTC).date()  # set empty: as if unset
+
+
+@pytest.mark.parametrize("value", ["not a number", "-1", "1e9", "１７００", "99999999999999999999"])
+def test_a_malformed_source_date_epoch_stops_a_command_before_it_writes(
+        value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """It fell back to the clock: a build that only looked reproducible (reproducible-builds.org asks for an error)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    with pytest.raises(UsageError, match="is not a number of seconds since 1970-01-01 UTC"):
+        clock.today()
+    root = make_wall(tmp_path)
+    assert main(["build", "--source", str(root), "--output", str(root / "site")]) == 2
+    assert f"kudoswall: SOURCE_DATE_EPOCH={value!r} is not a number" in capsys.readouterr().err
+    assert not (root / "site").exists() and not (root / "kudoswall.lock").exists()
