@@ -105,6 +105,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from .scaffold import init_wall
 
+    if not args.directory.strip():
+        raise UsageError("init needs a folder name, like 'kudoswall init team-kudos' ('.' for this folder)")
     created = init_wall(Path(args.directory), title=args.title)
     for path in created:
         print(f"created {path}")

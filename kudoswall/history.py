@@ -196,10 +196,11 @@ def default_base(root: Path) -> str | None:
     return None
 
 
-def file_at(root: Path, ref: str, rel_path: str) -> str | None:
-    """A file of the wall as it was at `ref` ('' when it did not exist then; None without git)."""
-    if git_prefix(root) is None:
-        return None
+def file_at(root: Path, ref: str, rel_path: str) -> str:
+    """A file of the wall as it was at `ref` ('' when it did not exist then)."""
+    if git_prefix(root) is None:  # --base was asked for: passing without the comparison would hide that
+        raise UsageError(f"--base {ref}: {root} is not in a git checkout, so there is no commit to compare "
+                         "with (use --base none)")
     if ref.startswith("-") or run_git(root, "rev-parse", "--verify", "--quiet", ref + "^{commit}") is None:
         raise UsageError(f"--base {ref}: no such commit in this repository")
     return run_git(root, "show", f"{ref}:./{rel_path}") or ""

@@ -221,8 +221,7 @@ def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock
     redirects, problems = collect_redirects(wall)
     base_lock = None
     if base_ref:
-        text = file_at(config.root, base_ref, LOCK_FILE)
-        base_lock = parse_lock(text) if text is not None else None
+        base_lock = parse_lock(file_at(config.root, base_ref, LOCK_FILE))
     problems += lock_problems(lock, wall, redirects, base_lock, base_ref or "")
     problems += verification_problems(wall, config, git)
     return Permanence(wall, config, lock, git, redirects, problems)

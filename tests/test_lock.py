@@ -235,3 +235,13 @@ def test_build_plans_with_the_lock_it_read_while_parsing(tmp_path: Path, monkeyp
     assert reads == [root.resolve()]
     kudos_keys = [r.key for r in read_lock(root).records if r.kind == "kudos"]
     assert kudos_keys == ["2024-05-01-k", "2024-05-02-k", "2024-05-03-k"]
+
+
+def test_a_base_to_compare_with_outside_a_git_checkout_is_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """check --base REF passed without comparing anything when the wall was not in a checkout."""
+    root = make_wall(tmp_path)
+    assert main(["check", "--source", str(root), "--base", "HEAD"]) == 2
+    assert "--base HEAD: " in capsys.readouterr().err
+    assert main(["check", "--source", str(root), "--base", "none"]) == 0
+    assert main(["check", "--source", str(root)]) == 0  # no base asked for, none found: nothing to compare

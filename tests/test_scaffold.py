@@ -141,6 +141,16 @@ def test_init_with_a_file_where_a_folder_goes_writes_nothing(tmp_path: Path, in_
     assert files_of(folder) == {in_the_way: b"mine\n"}
 
 
+@pytest.mark.parametrize("name", ["", "  "])
+def test_init_without_a_folder_name_is_a_usage_error(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """'' made a wall in the current folder and printed 'Next: cd  && kudoswall serve'."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", name]) == 2
+    assert "init needs a folder name" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_init_where_a_folder_cannot_be_made_is_a_usage_error(tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "a-file").write_text("", "utf-8")
