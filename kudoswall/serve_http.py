@@ -273,7 +273,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         else:
             kind = content_type(key)
             try:
-                body = file.content(state.snapshot.root, key)
+                body = file.content()
             except RenderFailed as failure:
                 state = self.server.live.report_render_failure(failure, state.snapshot)
                 status, kind = 500, "text/html; charset=utf-8"

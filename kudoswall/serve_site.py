@@ -13,12 +13,9 @@ import gc
 import secrets
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import jinja2
 
 from . import build as pipeline
 from .cache import cache_dir
@@ -43,12 +40,14 @@ class RenderFailed(Exception):
 class SiteFile:
     """One output file: its bytes, or how to render them once, on first use."""
 
-    __slots__ = ("_data", "_failure", "_lock", "_render", "fingerprint")
+    __slots__ = ("_data", "_explain", "_failure", "_lock", "_render", "fingerprint")
 
-    def __init__(self, fingerprint: str, render: Callable[[], bytes] | None = None, data: bytes | None = None) -> None:
+    def __init__(self, fingerprint: str, render: Callable[[], bytes] | None = None, data: bytes | None = None,
+                 explain: Callable[[BaseException], Problem] | None = None) -> None:
         self.fingerprint = fingerprint
         self._render = render
         self._data = data
+        self._explain = explain or internal_problem  # what a failed render is, for the writer
         self._failure: RenderFailed | None = None
         self._lock = threading.Lock() if data is None else None
 
@@ -56,7 +55,7 @@ class SiteFile:
     def pending(self) -> bool:
         return self._data is None and self._failure is None
 
-    def content(self, root: Path, path: str) -> bytes:
+    def content(self) -> bytes:
         """The file's bytes; raises RenderFailed (every time) when its template fails."""
         data = self._data
         if data is not None:
@@ -68,7 +67,7 @@ class SiteFile:
                 try:
                     self._data = self._render()
                 except Exception as exc:  # noqa: BLE001 - a template error must not stop the preview
-                    self._failure = RenderFailed(exception_problem(exc, root, path))
+                    self._failure = RenderFailed(self._explain(exc))
                 self._render = None
             if self._failure is not None:
                 raise self._failure
@@ -101,41 +100,20 @@ class RebuildResult:
     replanned: bool = False  # only the units an in-place edit can change were planned (replan.py)
 
 
-def exception_problem(exc: BaseException, root: Path, output_path: str = "") -> Problem:
-    """A Problem for a template or internal error, placed at the template line when known."""
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        return Problem(SourcePos(_shown_path(exc.filename or exc.name or "template", root), exc.lineno or 0),
-                       f"template error: {exc.message}")
-    where = ""
-    position = SourcePos(output_path or "kudoswall")
-    for frame, line in traceback.walk_tb(exc.__traceback__):
-        if "__jinja_exception__" in frame.f_globals:  # a frame jinja rewrote to point at template source
-            position = SourcePos(_shown_path(frame.f_code.co_filename, root), line)
-            where = f" (while rendering {output_path})" if output_path else ""
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return Problem(position, f"template not found: {exc.name}{where}")
-    if isinstance(exc, jinja2.TemplateError):
-        return Problem(position, f"template error: {exc}{where}")
-    return Problem(position, f"internal error: {type(exc).__name__}: {exc}{where}",
+def internal_problem(exc: BaseException) -> Problem:
+    return Problem(SourcePos("kudoswall"), f"internal error: {type(exc).__name__}: {exc}",
                    "this is a bug in kudoswall; run 'kudoswall build --debug' for the traceback")
 
 
-def _named_syntax_error(theme: Theme) -> jinja2.TemplateSyntaxError | None:
-    """The same syntax error with its file: the theme's digests parse sources without names."""
-    env = theme.env.overlay(cache_size=0)  # no cache, so every template is compiled again
-    for name in env.list_templates():
-        try:
-            env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:
-            return exc
-    return None
+def explain_with(theme: Theme) -> Callable[[BaseException], Problem]:
+    """What a failed render is: the theme's error at the template line (build's wording, and one
+    text for every page a template breaks, so the preview reloads once), else a bug."""
 
+    def explain(exc: BaseException) -> Problem:
+        error = theme.template_error(exc)
+        return error.problems[0] if error is not None else internal_problem(exc)
 
-def _shown_path(filename: str, root: Path) -> str:
-    path = Path(filename)
-    if path.is_absolute() and path.is_relative_to(root):
-        return path.relative_to(root).as_posix()
-    return filename
+    return explain
 
 
 class SiteBuilder:
@@ -202,9 +180,8 @@ class SiteBuilder:
             warnings = [problem for problem in exc.problems if problem.severity != "error"]
             return RebuildResult(None, errors, warnings, [], time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - template and internal errors are shown, not fatal
-            if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename is None and self.theme is not None:
-                exc = _named_syntax_error(self.theme) or exc
-            return RebuildResult(None, [exception_problem(exc, self.root)], [], [], time.perf_counter() - started)
+            problem = explain_with(self.theme)(exc) if self.theme is not None else internal_problem(exc)
+            return RebuildResult(None, [problem], [], [], time.perf_counter() - started)
         self._stale.clear()
         self._plan, self._warnings = plan, loaded.problems
         return self._finish(plan, started)
@@ -241,17 +218,18 @@ class SiteBuilder:
         files = dict(self.snapshot.files)
         return Snapshot(files, self.root), self._take_changed(units, self.snapshot.files, files)
 
-    @staticmethod
-    def _take_changed(units: list[OutputUnit], previous: Mapping[str, SiteFile], files: dict[str, SiteFile]
+    def _take_changed(self, units: list[OutputUnit], previous: Mapping[str, SiteFile], files: dict[str, SiteFile]
                       ) -> list[str]:
         """Put each unit in `files`, keeping the earlier file when its fingerprint is unchanged."""
+        assert self.theme is not None
+        explain = explain_with(self.theme)
         changed = []
         for unit in units:
             earlier = previous.get(unit.path)
             if earlier is not None and earlier.fingerprint == unit.fingerprint:
                 files[unit.path] = earlier
             else:
-                files[unit.path] = SiteFile(unit.fingerprint, unit.render)
+                files[unit.path] = SiteFile(unit.fingerprint, unit.render, explain=explain)
                 changed.append(unit.path)
         return changed
 
@@ -356,7 +334,7 @@ class RenderAhead:
                 if self._live.closed or self._job is not None:
                     break  # a newer rebuild came
                 try:
-                    snapshot.files[path].content(snapshot.root, path)
+                    snapshot.files[path].content()
                 except RenderFailed as failure:
                     self._live.report_render_failure(failure, snapshot)
                 time.sleep(0)  # let request threads in between pages
@@ -364,4 +342,4 @@ class RenderAhead:
 
 def render_all(snapshot: Snapshot) -> dict[str, bytes]:
     """Every file's bytes (tests compare them with a clean build)."""
-    return {path: file.content(snapshot.root, path) for path, file in snapshot.files.items()}
+    return {path: file.content() for path, file in snapshot.files.items()}

@@ -147,7 +147,7 @@ def test_missing_pages_directories_and_content_types(wall: Path) -> None:
     with running_preview(wall) as preview:
         status, headers, body = request(preview, "/kudos/no/such/page/")
         assert status == 404 and headers["content-type"] == "text/html; charset=utf-8"
-        not_found = preview.builder.snapshot.files["404.html"].content(wall, "404.html")
+        not_found = preview.builder.snapshot.files["404.html"].content()
         assert body.startswith(not_found[: not_found.rindex(b"</body>")])
         status, headers, _ = request(preview, "/kudos/people")
         assert status == 301 and headers["location"] == "/kudos/people/"

@@ -12,7 +12,7 @@ from servekit import KUDOS, copy_wall
 
 from kudoswall.build import load_wall, plan_outputs, render_site
 from kudoswall.config import load_config
-from kudoswall.serve_site import RenderFailed, SiteBuilder, render_all
+from kudoswall.serve_site import LiveSite, RenderFailed, SiteBuilder, render_all
 from kudoswall.theme import Theme, resolve_theme_dir
 from kudoswall.watch import ChangeKind
 
@@ -135,9 +135,29 @@ def test_a_template_error_is_placed_at_its_line(wall: Path, builder: SiteBuilder
                                                   "{{ no_such_thing.anywhere }}\n{% endblock %}\n")
     assert builder.rebuild(frozenset({"template"})).errors == []
     with pytest.raises(RenderFailed) as failure:
-        builder.snapshot.files["404.html"].content(wall, "404.html")
+        builder.snapshot.files["404.html"].content()
     assert (failure.value.problem.pos.path, failure.value.problem.pos.line) == ("templates/404.html", 3)
     assert "no_such_thing" in failure.value.problem.message
+
+
+def test_one_broken_template_is_one_error_and_one_reload_for_all_the_pages_it_breaks(
+        wall: Path, builder: SiteBuilder) -> None:
+    """Each page's error named the page, so each was new: the preview reloaded once a page (55 times)."""
+    (wall / "templates").mkdir()
+    (wall / "templates" / "kudos.html").write_text("{% extends 'base.html' %}\n{% block content %}\n"
+                                                    "{{ kudos.nope.x }}\n{% endblock %}\n")
+    live = LiveSite(wall)
+    assert live.publish(builder.rebuild(frozenset({"template"})))
+    before = int(live.current.version.rsplit("-", 1)[1])
+    pages = [path for path in builder.snapshot.files if path.startswith("k/") and path.endswith("/index.html")]
+    assert len(pages) > 1
+    for path in pages:
+        with pytest.raises(RenderFailed) as failure:
+            builder.snapshot.files[path].content()
+        live.report_render_failure(failure.value, builder.snapshot)
+    assert int(live.current.version.rsplit("-", 1)[1]) == before + 1
+    [error] = live.current.errors
+    assert error.startswith("templates/kudos.html:3: ") and "'nope'" in error
 
 
 def test_a_template_syntax_error_fails_the_rebuild(wall: Path, builder: SiteBuilder) -> None:
