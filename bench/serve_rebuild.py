@@ -54,7 +54,7 @@ def timed(action: Callable[[], object]) -> tuple[float, float]:
 
 def render(snapshot: Snapshot, paths: list[str]) -> None:
     for path in paths:
-        snapshot.files[path].content(snapshot.root, path)
+        snapshot.files[path].content()
 
 
 def main() -> int:
