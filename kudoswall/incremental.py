@@ -87,23 +87,32 @@ def _store_manifests(store: Path | None, output: Path, scope: str, units: list[O
 
 def _refuse_duplicates(units: list[OutputUnit]) -> None:
     """Two units for one file, or a file where another unit needs a folder: checked here for all
-    units, since kept files are never written (and workers make folders in any order)."""
-    seen: set[str] = set()
+    units, since kept files are never written (and workers make folders in any order). A clash
+    an alias causes is reported at the alias, which is what its writer can change."""
+    first: dict[str, OutputUnit] = {}
     for unit in units:
-        if unit.path in seen:
-            message = f"two outputs are written to the same file '{unit.path}'"
-            raise OutputCollision([Problem(SourcePos(unit.path), message, "rename one of them")])
-        seen.add(unit.path)
-    folders = {unit.path.rpartition("/")[0] for unit in units}
+        earlier = first.setdefault(unit.path, unit)
+        if earlier is not unit:
+            raise _collision(f"two outputs are written to the same file '{unit.path}'", unit.path, unit, earlier)
+    folders = {path.rpartition("/")[0] for path in first}
     for folder in list(folders):
         while folder:
             folder = folder.rpartition("/")[0]
             if folder in folders:
                 break  # its own folders are in already, or come with it
             folders.add(folder)
-    for path in sorted(folders & seen):
-        message = f"one output is written to the file '{path}', another into the folder '{path}/'"
-        raise OutputCollision([Problem(SourcePos(path), message, "rename one of them")])
+    for path in sorted(folders & first.keys()):
+        inside = (unit for unit in units if unit.path.startswith(f"{path}/"))
+        raise _collision(f"one output is written to the file '{path}', another into the folder '{path}/'", path,
+                         first[path], *inside)
+
+
+def _collision(message: str, path: str, *units: OutputUnit) -> OutputCollision:
+    origin = next((unit.origin for unit in units if unit.origin is not None), None)
+    if origin is None:
+        return OutputCollision([Problem(SourcePos(path), message, "rename one of them")])
+    return OutputCollision([Problem(origin, f"an alias here is written to '{path}', which the site uses for "
+                                    "another file", "an alias must be an old address that nothing uses now")])
 
 
 def warm_templates(theme: Theme) -> None:

@@ -11,19 +11,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
+from .errors import SourcePos
+
 
 @dataclass(frozen=True, slots=True)
 class OutputUnit:
     """`chunks`, when set, gives the same bytes as `render` in pieces, for a file too large to hold
     whole (kudos.json of a large wall); a build streams them to disk, serve still uses `render`.
     `indexable` marks a page search engines should list: the sitemap is made of exactly these, so
-    the planner that makes a page is the one place that says whether the sitemap has it."""
+    the planner that makes a page is the one place that says whether the sitemap has it.
+    `origin` is the place in the sources that asked for this file (an alias), where a clash with
+    another output is reported."""
 
     path: str
     fingerprint: str
     render: Callable[[], bytes]
     chunks: Callable[[], Iterable[bytes]] | None = None
     indexable: bool = False
+    origin: SourcePos | None = None
 
 
 def fingerprint(*parts: str | Iterable[str]) -> str:

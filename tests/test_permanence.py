@@ -63,6 +63,17 @@ def test_bad_aliases_are_errors(tmp_path: Path, aliases: list[str], message: str
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("alias", ["people/grace/badge.svg", "/stats/", "people/grace/feed.xml/x/"])
+def test_an_alias_that_takes_a_generated_file_is_an_error_at_the_alias(
+        tmp_path: Path, alias: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The error named only the output file ('two outputs are written to the same file ...')."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-new": kudos_md(aliases=[alias])})
+    assert main(["build", "--source", str(root), "--output", str(root / "site")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("content/kudos/2024-05-01-new.md:7:1: an alias here is written to '"), err  # the list
+    assert "which the site uses for another file (an alias must be an old address that nothing uses now)" in err
+
+
 def test_alias_paths() -> None:
     assert alias_path("old", "kudos") == "k/old/"
     assert alias_path("old", "person") == "people/old/"
