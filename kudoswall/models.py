@@ -207,6 +207,7 @@ class Kudos:
     status: KudosStatus = "published"
     status_reason: str | None = None
     status_date: dt.date | None = None
+    hidden_for_removal: bool = False  # hidden because a person on it was removed, not at anyone's word about it
     aliases: tuple[str, ...] = ()
     consent_by: str | None = None
     consent_date: dt.date | None = None

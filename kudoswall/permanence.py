@@ -58,7 +58,9 @@ def collect_redirects(wall: Wall) -> tuple[list[Redirect], list[Problem]]:
     redirects: dict[str, Redirect] = {}
     problems: list[Problem] = []
     owners = [(k.aliases, kudos_path(k.id), k.pos("aliases"), "kudos") for k in (*wall.kudos, *wall.tombstones)]
-    owners += [(p.aliases, person_path(p.handle), p.pos, "person") for p in wall.people.values()]
+    # a removed person's old addresses lead to their tombstone, as a retracted kudos' aliases do to its own
+    owners += [(p.aliases, person_path(p.handle), p.pos, "person")
+               for p in (*wall.people.values(), *wall.removed_people.values())]
     for aliases, target, pos, kind in owners:
         for alias in aliases:
             source = alias_path(alias, kind)
@@ -180,7 +182,7 @@ class Permanence:
         units = []
         for kudos in self.wall.tombstones:
             context: dict[str, object] = {"tombstone": kudos, "removed_person": None}
-            key = f"{kudos.status}|{kudos.status_reason}|{kudos.status_date}"
+            key = f"{kudos.status}|{kudos.status_reason}|{kudos.status_date}|{kudos.hidden_for_removal}"
             units.append(planner._unit(kudos_path(kudos.id), "tombstone.html", [key], context))
         for person in self.wall.removed_people.values():
             context = {"tombstone": None, "removed_person": person}

@@ -135,8 +135,7 @@ def assemble_wall(people: dict[str, Person], kudos_list: list[Kudos], drafts: bo
     removed = {handle: person for handle, person in people.items() if person.removed}
     people = {handle: person for handle, person in people.items() if not person.removed}
     if removed:  # copies, not edits: parsed models are cached between builds
-        kudos_list = [replace(k, status="hidden", status_reason="a person named on it asked to be removed",
-                              status_date=None)
+        kudos_list = [replace(k, status="hidden", status_reason=None, status_date=None, hidden_for_removal=True)
                       if k.is_live and (k.from_handle in removed or k.to_handle in removed) else k
                       for k in kudos_list]
     everything = sorted(kudos_list, key=lambda k: k.sort_key, reverse=True)

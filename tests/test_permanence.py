@@ -86,10 +86,12 @@ def test_person_alias_and_removal_keep_every_link(tmp_path: Path) -> None:
     people: dict[str, Any] = {
         "ada": {"name": "Ada Okafor"},
         "grace-l": {"name": "Grace Lindqvist", "aliases": ["grace"]},
-        "lin": {"name": "Lin Hao", "status": "removed", "status_date": "2025-02-01"},
+        "lin": {"name": "Lin Hao", "status": "removed", "status_date": "2025-02-01", "aliases": ["lin-hao"]},
     }
     kudos = {"2024-05-01-ada-on-grace": kudos_md(to="grace-l"),
-             "2024-06-01-ada-on-lin": kudos_md("Lin was the calmest on-call engineer ever.", to="lin")}
+             "2024-06-01-ada-on-lin": kudos_md("Lin was the calmest on-call engineer ever.", to="lin"),
+             "2024-07-01-lin-on-ada": kudos_md("Ada reviews with care.", date="2024-07-01", to="ada",
+                                               **{"from": "lin"})}
     root = make_wall(tmp_path, people=people, kudos=kudos)
     assert build(root) == 0
     redirect = parse(root / "site/people/grace/index.html")
@@ -97,13 +99,19 @@ def test_person_alias_and_removal_keep_every_link(tmp_path: Path) -> None:
     assert (root / "site/_redirects").read_text().splitlines() == [
         "/people/grace/ /people/grace-l/ 301",
         "/people/grace/* /people/grace-l/:splat 301",  # the old feed, badges and embeds follow
+        "/people/lin-hao/ /people/lin/ 301",  # a removed person's old address leads to the tombstone: it was a 404
+        "/people/lin-hao/* /people/lin/:splat 301",
     ]
     tombstone = (root / "site/people/lin/index.html").read_text()
     assert "Removed at the person" in tombstone and "Lin Hao" not in tombstone and 'content="noindex"' in tombstone
-    kudos_tombstone = (root / "site/k/2024-06-01-ada-on-lin/index.html").read_text()
-    assert "calmest" not in kudos_tombstone and "Hidden at the recipient" in kudos_tombstone
+    for kudos_id in ("2024-06-01-ada-on-lin", "2024-07-01-lin-on-ada"):  # Lin received one and wrote one
+        kudos_tombstone = (root / f"site/k/{kudos_id}/index.html").read_text()
+        assert "calmest" not in kudos_tombstone and "reviews with care" not in kudos_tombstone
+        # "at the recipient's request" said Ada asked to hide what Lin wrote
+        assert "Hidden because a person named on it asked to be removed from this wall" in kudos_tombstone
+        assert "recipient" not in kudos_tombstone
     everything = "".join(p.read_text() for p in (root / "site").rglob("*") if p.suffix in (".html", ".json", ".xml"))
-    assert "Lin Hao" not in everything and "calmest" not in everything
+    assert "Lin Hao" not in everything and "calmest" not in everything and "reviews with care" not in everything
     lock = (root / "kudoswall.lock").read_text()
     assert '"id": "lin"' not in lock  # a removed person was never published here
 
