@@ -19,6 +19,7 @@ INDEXED_FOLDERS = ("k", "people", "skills")  # kudos, person and skill pages: wh
 INDEXED_PAGES = "{" + ",".join(INDEXED_FOLDERS) + "}/*/index.html"  # Pagefind's glob
 BUNDLE_DIR = "pagefind"
 SUMMARIES = "article.card, .backing"  # kudos cards (partials/card.html) and skill pages' quotes
+TOMBSTONES = "article.tombstone"  # a page with nothing left to index is left out: "hidden" found every tombstone
 
 
 def pagefind_executable() -> Path:
@@ -41,7 +42,8 @@ def index_site(staging_dir: Path, config: Config) -> None:
         return  # an empty wall: nothing to index, and Pagefind refuses to write an empty index
     command = [str(executable), "--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
                "--glob", INDEXED_PAGES, "--root-selector", "main",
-               "--exclude-selectors", SUMMARIES, "--force-language", config.language.split("-")[0],
+               "--exclude-selectors", f"{SUMMARIES}, {TOMBSTONES}",
+               "--force-language", config.language.split("-")[0],
                "--silent"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0 and "not able to build an index" in result.stderr + result.stdout:

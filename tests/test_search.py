@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -39,6 +41,30 @@ def test_index_covers_exactly_kudos_people_and_skill_pages(indexed_site: BuiltSi
     fragments = list((indexed_site.output / BUNDLE_DIR / "fragment").iterdir())
     assert len(fragments) == page_count  # one small file per page, fetched only when it is a result
     assert (indexed_site.output / BUNDLE_DIR / "pagefind.js").is_file()
+
+
+def indexed_urls(site: Path) -> set[str]:
+    """The address of every page in the index: one fragment a page, gzip'd JSON after a signature."""
+    urls = set()
+    for fragment in (site / BUNDLE_DIR / "fragment").iterdir():
+        data = gzip.decompress(fragment.read_bytes())
+        urls.add(json.loads(data[data.index(b"{"):])["url"])
+    return urls
+
+
+def test_tombstones_are_not_in_the_index(tmp_path: Path) -> None:
+    """Their text is gone, but "hidden" or "removed" found each of them, under an id naming both people."""
+    wall = tmp_path / "wall"
+    shutil.copytree(FIXTURES / "small-wall", wall)
+    path = wall / "content/kudos/2023-01-10-ines-on-bjorn-on-call.md"
+    path.write_text(path.read_text("utf-8").replace("\nrelationship:", "\nstatus: retracted\nrelationship:", 1),
+                    "utf-8")
+    config = replace(load_config(wall), search=True)
+    build_site(config, tmp_path / "site")
+    urls = indexed_urls(tmp_path / "site")
+    assert (tmp_path / "site/k/calm-on-call/index.html").is_file()  # the tombstone is there, but not in the index
+    assert "/k/calm-on-call/" not in urls and "/k/2024-07-01-ines-on-fjord-delivery/" in urls
+    assert len(urls) == 5 + 4 + 9
 
 
 def test_reindexing_replaces_the_old_bundle(indexed_site: BuiltSite) -> None:
