@@ -56,7 +56,7 @@ def credential_document(kudos: Kudos, writer: Person, recipient: Person, config:
         comment += "\n\nSkills: " + ", ".join(skill.name for skill in kudos.skills)
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": config.absolute_url(credential_path(kudos.id)),
+        "id": config.absolute_url(credential_path(kudos.first_id)),  # where it was first published, for good
         "type": ["VerifiableCredential", "EndorsementCredential"],
         "name": kudos.title or f"{writer.name} recommends {recipient.name}",
         "description": f"{writer.name} {RELATIONSHIPS[kudos.relationship].format(to=recipient.name)}; "
@@ -90,21 +90,24 @@ def credential_units(wall: Wall, config: Config, focus: Focus | None = None) -> 
         if focus is not None and kudos.id not in focus.ids:
             continue
         writer, recipient = people[kudos.from_handle], people[kudos.to_handle]
-        yield OutputUnit(credential_path(kudos.id),
-                         fingerprint("credential", config_digest, kudos.digest, writer.digest, recipient.digest),
-                         partial(_render_credential, kudos, writer, recipient, config))  # lighter than a closure
-        if key is not None:
-            yield _jwt_unit(kudos, writer, recipient, config, key)
+        # a renamed kudos' credential is also where its id says, the first address, for hosts without _redirects
+        for kudos_id in dict.fromkeys((kudos.id, kudos.first_id)):
+            yield OutputUnit(credential_path(kudos_id),
+                             fingerprint("credential", config_digest, kudos.digest, writer.digest, recipient.digest),
+                             partial(_render_credential, kudos, writer, recipient, config))  # lighter than a closure
+            if key is not None:
+                yield _jwt_unit(kudos, kudos_id, writer, recipient, config, key)
     if key is not None and focus is None:
         yield from _key_units(config, key)
 
 
-def _jwt_unit(kudos: Kudos, writer: Person, recipient: Person, config: Config, key: SigningKey) -> OutputUnit:
+def _jwt_unit(kudos: Kudos, kudos_id: str, writer: Person, recipient: Person, config: Config,
+              key: SigningKey) -> OutputUnit:
     def render() -> bytes:
         claims = jwt_claims(credential_document(kudos, writer, recipient, config))
         return (key.sign_jwt(claims) + "\n").encode("ascii")
 
-    return OutputUnit(credential_jwt_path(kudos.id),
+    return OutputUnit(credential_jwt_path(kudos_id),
                       fingerprint("credential-jwt", config.digest(), key.public_bytes.hex(), kudos.digest,
                                   writer.digest, recipient.digest),
                       render)

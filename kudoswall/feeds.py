@@ -82,7 +82,7 @@ def atom_feed(config: Config, people: dict[str, Person], entries: list[Kudos], f
         writer = people[kudos.from_handle]
         url = config.absolute_url(kudos_path(kudos.id))
         entry = _sub(feed, "entry")
-        _sub(entry, "id", url)
+        _sub(entry, "id", config.absolute_url(kudos_path(kudos.first_id)))  # RFC 4287: kept when it moves
         _sub(entry, "title", _title(kudos, people))
         _sub(entry, "published", _timestamp(kudos))
         _sub(entry, "updated", _timestamp(kudos))
@@ -103,7 +103,7 @@ def json_feed(config: Config, people: dict[str, Person], entries: list[Kudos]) -
     for kudos in entries:
         writer = people[kudos.from_handle]
         items.append({
-            "id": config.absolute_url(kudos_path(kudos.id)),
+            "id": config.absolute_url(kudos_path(kudos.first_id)),  # kept when it moves, as in the Atom feed
             "url": config.absolute_url(kudos_path(kudos.id)),
             "title": _title(kudos, people),
             "content_html": kudos.body_html,

@@ -220,6 +220,13 @@ class Kudos:
         return self.status == "published"
 
     @property
+    def first_id(self) -> str:
+        """The id it was first published under, which its feed entries and credential keep for good
+        (a feed reader showed a renamed kudos twice): `kudoswall mv` appends each old id to `aliases`,
+        so the first plain one is the oldest."""
+        return next((alias for alias in self.aliases if "/" not in alias), self.id)
+
+    @property
     def permanence_key(self) -> str:
         """What pages showing this kudos depend on besides its bytes (history, verification, reciprocity)."""
         history = self.history.key() if self.history else ""

@@ -195,8 +195,10 @@ class Permanence:
         lines = []
         for r in self.redirects:
             lines.append(f"{base}{r.source} {base}{r.target} 301")
-            if r.source.startswith("people/") and r.source.endswith("/") and r.target.startswith("people/"):
-                # a renamed person's feed, badges and embeds moved too (Netlify/Cloudflare splat rule)
+            folders = ("people/", "k/")
+            if r.source.endswith("/") and any(r.source.startswith(f) and r.target.startswith(f) for f in folders):
+                # a renamed person's feed, badges and embeds moved too, as did a kudos' credential and share
+                # image (Netlify/Cloudflare splat rule)
                 lines.append(f"{base}{r.source}* {base}{r.target}:splat 301")
         text = "".join(line + "\n" for line in lines).encode()
         units.append(OutputUnit("_redirects", fingerprint("_redirects", text.decode()), lambda: text))

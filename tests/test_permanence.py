@@ -45,8 +45,39 @@ def test_alias_becomes_a_redirect_page_and_a_redirects_rule(tmp_path: Path) -> N
     assert attribute(".//h:body//h:a", "href") == "../../k/2024-05-01-new/"
     assert (root / "site/x/y/index.html").is_file()
     assert (root / "site/_redirects").read_text().splitlines() == [
-        "/team/k/2024-05-01-old/ /team/k/2024-05-01-new/ 301", "/team/x/y/ /team/k/2024-05-01-new/ 301"]
+        "/team/k/2024-05-01-old/ /team/k/2024-05-01-new/ 301",
+        "/team/k/2024-05-01-old/* /team/k/2024-05-01-new/:splat 301",  # its credential and share image moved too
+        "/team/x/y/ /team/k/2024-05-01-new/ 301"]
     assert "2024-05-01-old" not in (root / "site/sitemap.xml").read_text()
+
+
+def test_a_renamed_kudos_keeps_its_feed_entry_ids_and_its_credential_id(tmp_path: Path) -> None:
+    """They followed the new id: feed readers showed the kudos twice (RFC 4287 says an entry's id
+    never changes), and the credential's id, where it is to be fetched from, was a 404."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-ada-on-grace": kudos_md()})
+    site = root / "site"
+    assert build(root) == 0
+
+    def ids() -> tuple[list[str], list[str], str]:
+        atom = ElementTree.parse(site / "feed.xml").getroot()
+        entries = [entry.findtext("{http://www.w3.org/2005/Atom}id") or "" for entry in atom.iter(
+            "{http://www.w3.org/2005/Atom}entry")]
+        items = [item["id"] for item in json.loads((site / "feed.json").read_text("utf-8"))["items"]]
+        [credential] = site.glob("k/*/credential.json")
+        return entries, items, json.loads(credential.read_text("utf-8"))["id"]
+
+    before = ids()
+    assert before[0] == before[1] == ["https://kudos.example.org/k/2024-05-01-ada-on-grace/"]
+    assert main(["mv", "2024-05-01-ada-on-grace", "2024-05-01-ledger", "--source", str(root)]) == 0
+    assert build(root) == 0
+    old = site / "k/2024-05-01-ada-on-grace/credential.json"
+    moved = site / "k/2024-05-01-ledger/credential.json"
+    assert old.read_bytes() == moved.read_bytes()  # also where its id says, for hosts without _redirects
+    old.unlink()
+    assert ids() == before
+    atom = (site / "feed.xml").read_text("utf-8")
+    assert 'href="https://kudos.example.org/k/2024-05-01-ledger/"' in atom  # the link is the new address
+    assert json.loads((site / "feed.json").read_text("utf-8"))["items"][0]["url"].endswith("/k/2024-05-01-ledger/")
 
 
 @pytest.mark.parametrize(("aliases", "message"), [
