@@ -196,3 +196,12 @@ def test_only_people_and_kudos_files_are_listed_and_editor_leftovers_are_skipped
 
 def test_a_wall_without_content_folders_has_no_files(tmp_path: Path) -> None:
     assert list_source_files(Config(root=tmp_path)) == ([], [], [])
+
+
+def test_a_value_echoed_in_a_message_keeps_the_message_on_one_line() -> None:
+    """A folded line break in a plain scalar was echoed as is (hypothesis found it): a line break in
+    a message would forge a second line of the build log."""
+    source = (b"---\nfrom: ada\nto: grace\ndate: 2024-05-01\nrelationship: s\n\r ame-team\n---\nGrace kept it safe.\n")
+    [problem] = parse_kudos(SourceFile("content/kudos/2024-05-01-x.md", source), Config(Path("."))).problems
+    assert format_problem(problem) == ("content/kudos/2024-05-01-x.md:5:15: 's\\u000aame-team' is not a valid value "
+                                       "for 'relationship' (did you mean 'same-team'?)")

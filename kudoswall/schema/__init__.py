@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # imported when a document is invalid: it costs ~0.3 s, and m
 
 from ..errors import Problem, did_you_mean
 from ..sourcefile import YamlDocument, YamlPath
+from ..text import printable
 
 SCHEMA_NAMES = ("kudos", "person", "config")
 
@@ -123,13 +124,14 @@ def validate_document(name: str, document: YamlDocument, limits: FieldLimits = (
 
 
 def _shorten(text: str, limit: int = 60) -> str:
-    """Echo at most `limit` characters of what a file says: a field name can be 60 KB long."""
-    return text if len(text) <= limit else text[:limit] + "…"
+    """Echo at most `limit` characters of what a file says (a field name can be 60 KB long), with
+    control characters escaped: a line break in a value would split the message in two."""
+    return printable(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _field_name(path: YamlPath) -> str:
     parts = [f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in path]
-    return "".join(parts).lstrip(".")
+    return printable("".join(parts).lstrip("."))
 
 
 def _describe_type(value: Any) -> str:
@@ -171,7 +173,7 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
         value = str(error.instance)
         close = did_you_mean(value, choices)
         hint = close or f"use one of: {', '.join(choices)}"
-        return Problem(where, f"'{value}' is not a valid value for '{field}'", hint)
+        return Problem(where, f"'{_shorten(value)}' is not a valid value for '{field}'", hint)
     if validator == "type":
         wanted = {"string": "text", "array": "a list", "object": "a group of fields", "integer": "a whole number",
                   "boolean": "true or false", "number": "a number"}.get(str(error.validator_value), "?")
