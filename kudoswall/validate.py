@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from . import clock
 from .config import Config
 from .errors import ProblemLog, SourcePos, did_you_mean
 from .models import Kudos, Person, Skill, Wall
@@ -93,6 +95,8 @@ def _unreadable_people(log: ProblemLog) -> set[str]:
 def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: ProblemLog) -> None:
     by_id: dict[str, Kudos] = {}
     unreadable = _unreadable_people(log)
+    today = clock.today()  # here, not when a file is parsed: parses are cached across days
+    latest = today + dt.timedelta(days=1)  # a writer ahead of UTC may already be on tomorrow
     listed_skills: dict[str, set[str]] = {}
     for kudos in kudos_list:
         first = by_id.get(kudos.id)
@@ -109,6 +113,10 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
         if kudos.from_handle == kudos.to_handle:
             log.error(kudos.pos("to"), "a kudos cannot be written to its own writer",
                       "'from' and 'to' must name different people")
+        if kudos.date > latest:
+            log.error(kudos.pos("date"), f"'date' {kudos.date.isoformat()} is after today ({today.isoformat()})",
+                      "write the day it was written: the first publication of a kudos is recorded in "
+                      "kudoswall.lock for good, and a typo there could never be corrected")
         stem_date = kudos.source.rsplit("/", 1)[-1][:10]
         if _DATED_NAME.match(stem_date) and stem_date != kudos.date.isoformat():
             log.warning(kudos.pos("date"), f"the file name says {stem_date} but 'date' is {kudos.date.isoformat()}",

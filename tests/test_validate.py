@@ -59,6 +59,17 @@ def test_same_stem_in_md_and_yaml_is_a_duplicate(tmp_path: Path) -> None:
     assert problem.startswith("content/kudos/2024-05-01-a.yaml: duplicate kudos id '2024-05-01-a'")
 
 
+def test_a_date_after_today_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """2099 for 2024 passed, and the lock recorded 2099 as the first publication for good."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1717200000")  # 2024-06-01
+    wall = make_wall(tmp_path, kudos={"2024-06-02-tomorrow": kudos_md(date="2024-06-02"),  # ahead of UTC: fine
+                                      "2024-06-03-a": kudos_md(date="2024-06-03")})
+    assert errors(wall) == [
+        "content/kudos/2024-06-03-a.md:4:7: 'date' 2024-06-03 is after today (2024-06-01) (write the day it was "
+        "written: the first publication of a kudos is recorded in kudoswall.lock for good, and a typo there could "
+        "never be corrected)"]
+
+
 def test_same_handle_in_yaml_and_yml_is_a_duplicate(tmp_path: Path) -> None:
     """The file listed last replaced the other: a pull request adding ada.yml took over Ada's profile."""
     wall = make_wall(tmp_path, people={"ada.yaml": {"name": "Ada Okafor", "skills": ["Go"]},
