@@ -12,6 +12,7 @@ from functools import partial
 
 from .links import person_path
 from .models import Person, Skill, Wall
+from .text import name_order
 from .units import OutputUnit, fingerprint
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -82,7 +83,7 @@ def person_skill_counts(person: Person, wall: Wall) -> list[tuple[Skill, int]]:
     listed = [(skill, counts.get(skill.slug, 0)) for skill in person.skills]
     seen = {skill.slug for skill in person.skills}
     extra = sorted(((names[slug], n) for slug, n in counts.items() if slug not in seen),
-                   key=lambda pair: (-pair[1], pair[0].name.casefold()))
+                   key=lambda pair: (-pair[1], name_order(pair[0].name)))
     return listed + extra
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .models import Kudos, Person, Skill, Wall
+from .text import name_order
 
 TIME_WIDTH, TIME_HEIGHT = 720, 220
 RANK_WIDTH, RANK_ROW = 720, 26
@@ -92,12 +93,12 @@ def yearly_counts(kudos: Iterable[Kudos], first_year: int, last_year: int) -> li
 
 
 def top_skills(wall: Wall, limit: int = 10) -> list[tuple[Skill, int]]:
-    ranked = sorted(wall.skill_kudos.items(), key=lambda item: (-len(item[1]), wall.skills[item[0]].name.casefold()))
+    ranked = sorted(wall.skill_kudos.items(), key=lambda item: (-len(item[1]), name_order(wall.skills[item[0]].name)))
     return [(wall.skills[slug], len(kudos)) for slug, kudos in ranked[:limit]]
 
 
 def top_writers(wall: Wall, limit: int = 10) -> list[tuple[Person, int]]:
-    ranked = sorted(wall.given.items(), key=lambda item: (-len(item[1]), wall.people[item[0]].name.casefold()))
+    ranked = sorted(wall.given.items(), key=lambda item: (-len(item[1]), name_order(wall.people[item[0]].name)))
     return [(wall.people[handle], len(kudos)) for handle, kudos in ranked[:limit] if kudos]
 
 

@@ -26,6 +26,7 @@ from .links import (
 )
 from .models import RELATIONSHIPS, Kudos, Person, Skill, Wall
 from .structured import kudos_jsonld
+from .text import name_order
 from .theme import Theme
 from .units import OutputUnit
 
@@ -197,7 +198,7 @@ class PagePlanner:
 
     def people_pages(self) -> Iterator[OutputUnit]:
         wall = self.wall
-        directory = sorted(wall.people.values(), key=lambda p: (p.is_organization, p.name.casefold(), p.handle))
+        directory = sorted(wall.people.values(), key=lambda p: (p.is_organization, name_order(p.name), p.handle))
         if self.focus is None:
             yield from self._directory_pages(directory)
         for person in directory:
@@ -274,12 +275,12 @@ class PagePlanner:
                 by_person.setdefault(kudos.to_handle, []).append(kudos)
             listed_by = listers.get(slug, [])
             ranked = sorted((Endorsee(wall.people[h], ks[:QUOTES_SHOWN], len(ks)) for h, ks in by_person.items()),
-                            key=lambda e: (-e.count, e.person.name.casefold(), e.person.handle))
+                            key=lambda e: (-e.count, name_order(e.person.name), e.person.handle))
             directory.append((skill, len(ranked), len(backing)))
             yield from self._skill_ranking_pages(skill, ranked, listed_by)
         if self.focus is not None:
             return  # the directory shows names and counts, which a focus leaves as they are
-        entries = sorted(directory, key=lambda entry: (entry[0].name.casefold(), entry[0].slug))
+        entries = sorted(directory, key=lambda entry: (name_order(entry[0].name), entry[0].slug))
         yield self._unit("skills/", "skills.html", [f"{s.slug}={s.name}:{n}:{k}" for s, n, k in entries],
                          {"skill_directory": entries}, indexable=True)
 

@@ -114,3 +114,16 @@ def printable(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+_BASE_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŀ": "l", "þ": "th", "æ": "ae",
+                               "œ": "oe"})
+"""Letters NFKD does not split into a base letter and an accent."""
+
+
+def name_order(name: str) -> tuple[str, str]:
+    """How names sort in the directory and rankings: by their letters without accents, then as
+    written. By code point, Łukasz, Émile and Şebnem came after Zoë."""
+    folded = name.casefold()
+    letters = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
+    return letters.translate(_BASE_LETTERS), folded

@@ -23,6 +23,7 @@ from sitecheck import (
 from kudoswall.build import load_wall, plan_outputs
 from kudoswall.config import load_config
 from kudoswall.pages import relationship_sentence
+from kudoswall.text import name_order
 from kudoswall.theme import Theme, resolve_theme_dir
 from kudoswall.units import OutputUnit
 
@@ -404,3 +405,10 @@ def test_kudos_pages_show_three_more_kudos_for_the_recipient_and_absolute_print_
         assert len(printed) >= 2 + len(kudos["skills"])  # both people and every skill
         assert all(url == urljoin(site.base_url + page, href) for href, url in printed), page
     assert with_more >= 10
+
+
+def test_names_sort_by_their_letters_not_by_code_point() -> None:
+    """The demo directory listed Łukasz Nowak after Zoë Kowalczyk."""
+    names = ["Zoë Kowalczyk", "Łukasz Nowak", "Émile Durand", "ada Obi", "Şebnem Kaya", "Ødegaard", "Ana"]
+    assert sorted(names, key=name_order) == ["ada Obi", "Ana", "Émile Durand", "Łukasz Nowak", "Ødegaard",
+                                             "Şebnem Kaya", "Zoë Kowalczyk"]
