@@ -168,7 +168,8 @@ def render_lock(lock: Lock, new_records: Iterable[LockRecord]) -> str:
     blank lines and line endings included, is kept as it was."""
     known = {record.sort_key for record in lock.records}
     pending = sorted({r.sort_key: r for r in new_records if r.sort_key not in known}.values(), key=lambda r: r.sort_key)
-    lines = _lines(lock.text)
+    bom = "\ufeff" if lock.text.startswith("\ufeff") else ""  # stays first, whatever goes before line 1
+    lines = _lines(lock.text[len(bom):])
     newline = next((line[len(line.rstrip("\r\n")):] for line in lines if line.endswith(("\r", "\n"))), "\n")
     key_of_line = {record.line: record.sort_key for record in lock.records}
     out = [] if lines else [line + newline for line in HEADER.splitlines()]
@@ -182,7 +183,7 @@ def render_lock(lock: Lock, new_records: Iterable[LockRecord]) -> str:
     if taken < len(pending) and out and not out[-1].endswith(("\r", "\n")):
         out[-1] += newline  # the last line had no ending; records now follow it
     out.extend(record.to_line()[:-1] + newline for record in pending[taken:])
-    return "".join(out)
+    return bom + "".join(out)
 
 
 @contextlib.contextmanager
@@ -213,11 +214,11 @@ def extend_lock(root: Path, records_for: Callable[[Lock], list[LockRecord]]) -> 
             raise ContentError(lock.problems)
         text = render_lock(lock, fresh)
         temp = root / f".{LOCK_FILE}.{secrets.token_hex(6)}"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # a new lock: the umask's permissions
-        try:
-            with contextlib.suppress(FileNotFoundError):
-                os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))  # else the existing lock's
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        try:  # a new lock gets the umask's permissions, else the existing lock's
+            with os.fdopen(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "w", encoding="utf-8",
+                           newline="") as out:
+                with contextlib.suppress(FileNotFoundError):
+                    os.fchmod(out.fileno(), stat.S_IMODE(os.stat(path).st_mode))
                 out.write(text)
             os.replace(temp, path)
         except BaseException:

@@ -112,6 +112,12 @@ def test_a_crlf_lock_stays_crlf_and_a_new_lock_starts_with_the_header() -> None:
     assert render_lock(parse_lock(""), [new]) == HEADER + new.to_line()
 
 
+def test_a_byte_order_mark_stays_at_the_start_when_a_record_goes_first() -> None:
+    typed = '\ufeff{"kind": "kudos", "id": "b", "permalink": "k/b/", "published": "2024-01-02"}\n'
+    new = LockRecord("kudos", "a", "k/a/", TODAY, "")
+    assert render_lock(parse_lock(typed), [new]) == "\ufeff" + new.to_line() + typed[1:]
+
+
 def test_two_different_records_for_one_id_are_an_error_with_both_lines() -> None:
     """Two branches each recorded it: which date is the first publication is for a person to say."""
     lock = parse_lock('{"kind": "kudos", "id": "b", "permalink": "k/b/", "published": "2024-01-02"}\n'
