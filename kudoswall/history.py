@@ -121,10 +121,15 @@ def _extends_in_line(root: Path, older: str, newer: str) -> bool:
 
 def _log_scope(root: Path, log: tuple[str, ...], folder: str) -> str:
     """Everything besides the commits that can change what the log prints: its arguments, git's
-    version and configuration (diff.renameLimit, say), GIT_* variables, and replacement refs."""
+    version and configuration (diff.renameLimit, say), GIT_* variables, replacement refs, and where
+    a shallow clone's history stops (a deepened clone logs more behind the same HEAD)."""
     parts = [*log, folder, run_git(root, "version") or "", run_git(root, "config", "--list", "-z") or "",
              run_git(root, "for-each-ref", "refs/replace/") or "",
              *(f"{name}={value}" for name, value in sorted(os.environ.items()) if name.startswith("GIT_"))]
+    for name in ("shallow", "info/grafts"):
+        where = (run_git(root, "rev-parse", "--git-path", name) or "").strip()
+        path = root / where if where else None
+        parts.append(path.read_text("utf-8", "replace") if path is not None and path.is_file() else "")
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 

@@ -185,6 +185,23 @@ def test_a_garbled_kept_log_or_other_git_settings_run_the_whole_log(
 
 
 @needs_git
+def test_a_deepened_shallow_clone_runs_the_whole_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same HEAD, more history behind it: the kept log of the shallow clone would hide the older commits."""
+    origin, store = Repo(tmp_path / "origin"), tmp_path / "cache"
+    store.mkdir()
+    origin.commit(1, a=TEXT)
+    origin.commit(2, a=TEXT + "Edited.\n")
+    clone = tmp_path / "clone"
+    origin.git("clone", "-q", "--depth", "1", f"file://{origin.root}", str(clone))
+    config = Config(root=clone)
+    shallow = load_history(config, store=store)
+    assert shallow is not None and shallow.files["content/kudos/a.md"].revisions == 1
+    origin.git("-C", str(clone), "fetch", "-q", "--unshallow")
+    deep = load_history(config, store=store)
+    assert deep is not None and deep.files["content/kudos/a.md"].revisions == 2
+
+
+@needs_git
 def test_logs_with_signatures_are_not_kept(tmp_path: Path) -> None:
     """A signature's status depends on the keyring as well, which nothing here keys on."""
     repo, store = Repo(tmp_path / "wall"), tmp_path / "cache"
