@@ -16,6 +16,7 @@ from .cache import cache_dir
 from .config import Config
 from .errors import ContentError, Problem, ProblemLog, SourcePos, format_problem, sorted_problems
 from .feeds import feed_units, sitemap_units
+from .imagemeta import STRIPPER_VERSION, ImageError, strip_metadata
 from .incremental import warm_templates, write_site
 from .links import url_path_of
 from .load import SourceFile, list_source_files
@@ -99,11 +100,23 @@ def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
         data = source.read_bytes()
         return OutputUnit(out_path, fingerprint("file", hashlib.sha256(data).hexdigest()), lambda: data)
 
+    def avatar_unit(person: Person, out_path: str, source: Path) -> OutputUnit:
+        """Published without the photo's location, device and other metadata (imagemeta.py)."""
+        data = source.read_bytes()
+        try:
+            published = strip_metadata(data, source.suffix)
+        except ImageError as exc:  # validation read it well formed: it changed since
+            raise ContentError([Problem(SourcePos(person.source, 1, 1), f"avatar '{person.avatar_source}' "
+                                        f"is not a readable image: {exc}", "save it again")]) from exc
+        return OutputUnit(out_path, fingerprint("avatar", STRIPPER_VERSION, hashlib.sha256(data).hexdigest()),
+                          lambda: published)
+
     for out_path, source in theme.static_files().items():
         units.append(file_unit(out_path, source))
     for person in wall.people.values():
         if person.avatar_path and person.avatar_source:
-            units.append(file_unit(person.avatar_path, (config.root / person.source).parent / person.avatar_source))
+            source = (config.root / person.source).parent / person.avatar_source
+            units.append(avatar_unit(person, person.avatar_path, source))
     return units
 
 

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from . import clock
 from .config import Config
 from .errors import ProblemLog, SourcePos, did_you_mean
+from .imagemeta import ImageError, strip_metadata
 from .models import Kudos, Person, Skill, Wall
 from .text import identity_skeleton
 
@@ -75,6 +76,12 @@ def _check_avatar(person: Person, config: Config, log: ProblemLog) -> None:
         return
     if target.stat().st_size > 2 * 1024 * 1024:
         log.error(pos, f"avatar '{person.avatar_source}' is larger than 2 MiB", "use a smaller image")
+        return
+    try:  # the build publishes it without its metadata (imagemeta.py), which needs it well formed
+        strip_metadata(target.read_bytes(), suffix)
+    except ImageError as exc:
+        log.error(pos, f"avatar '{person.avatar_source}' is not a readable {suffix[1:].upper()} image: {exc}",
+                  "open it in an image editor and save it again")
         return
     person.avatar_path = f"people/{person.handle}/avatar{suffix}"
 

@@ -12,7 +12,7 @@ from kudoswall.build import LoadedWall, load_wall
 from kudoswall.config import load_config
 from kudoswall.errors import ContentError, format_problem
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = (Path(__file__).parent / "fixtures" / "images" / "base.png").read_bytes()
 
 
 def load(wall: Path) -> LoadedWall:
