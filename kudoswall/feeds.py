@@ -18,6 +18,7 @@ from . import __version__
 from .config import Config
 from .jsontext import indented_json
 from .links import kudos_path, person_path, skill_path
+from .markup import absolute_html
 from .models import Kudos, Person, Wall
 from .pages import Focus, in_focus, kudos_keys
 from .units import OutputUnit, fingerprint
@@ -93,9 +94,14 @@ def atom_feed(config: Config, people: dict[str, Person], entries: list[Kudos], f
         for skill in kudos.skills:
             _sub(entry, "category", term=skill.slug, label=skill.name)
         _sub(entry, "summary", kudos.excerpt)
-        _sub(entry, "content", kudos.body_html, type="html")
+        _sub(entry, "content", _portable_html(config, kudos), type="html")
     ET.indent(feed)
     return _xml_bytes(feed)
+
+
+def _portable_html(config: Config, kudos: Kudos) -> str:
+    """The body as read away from its page: relative addresses resolved against it (markup.absolute_html)."""
+    return absolute_html(kudos.body_html, config.absolute_url(kudos_path(kudos.id)), config.markdown.link_schemes)
 
 
 def json_feed(config: Config, people: dict[str, Person], entries: list[Kudos]) -> bytes:
@@ -106,7 +112,7 @@ def json_feed(config: Config, people: dict[str, Person], entries: list[Kudos]) -
             "id": config.absolute_url(kudos_path(kudos.first_id)),  # kept when it moves, as in the Atom feed
             "url": config.absolute_url(kudos_path(kudos.id)),
             "title": _title(kudos, people),
-            "content_html": kudos.body_html,
+            "content_html": _portable_html(config, kudos),
             "summary": kudos.excerpt,
             "date_published": _timestamp(kudos),
             "authors": [{"name": writer.name, "url": config.absolute_url(person_path(writer.handle))}],
@@ -159,7 +165,7 @@ def _kudos_record(kudos: Kudos, config: Config) -> dict[str, Any]:
         "title": kudos.title,
         "tags": list(kudos.tags),
         "excerpt": kudos.excerpt,
-        "html": kudos.body_html,
+        "html": _portable_html(config, kudos),
         "digest": "sha256:" + kudos.digest,
         **permanence_record(kudos),
     }

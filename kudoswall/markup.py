@@ -11,9 +11,10 @@ import functools
 import html
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import markdown
 import nh3
@@ -162,6 +163,28 @@ def sanitize_html(raw_html: str, url_schemes: set[str], remote_images: bool = Fa
     return _cleaner(frozenset(url_schemes), images, hidden).clean(raw_html)
 
 
+_RELATIVE_REFERENCE = re.compile(r'\s(?:href|src)="(?![a-zA-Z][a-zA-Z0-9+.-]*:)')
+"""A link or image address without a scheme, in HTML as nh3 writes it (double-quoted attributes)."""
+
+
+def absolute_html(clean_html: str, page_url: str, url_schemes: Iterable[str]) -> str:
+    """Sanitized HTML of the page at `page_url`, with relative link and image addresses made absolute.
+
+    Why: feeds and the API carry a body away from its page, and a reader resolves a relative address
+    against the feed's own URL (RFC 4287 section 2; JSON Feed has no base at all), so `../other/`
+    would lead nowhere. nh3 rewrites the attributes, so the HTML stays its serialization; a body with
+    no relative address (most) is returned as it is.
+    """
+    if _RELATIVE_REFERENCE.search(clean_html) is None:
+        return clean_html
+
+    def absolute(tag: str, attribute: str, value: str) -> str:
+        return urljoin(page_url, value) if attribute in ("href", "src") else value
+
+    return nh3.Cleaner(tags=_TAGS, attributes=_ATTRIBUTES, attribute_filter=absolute, url_schemes=set(url_schemes),
+                       link_rel="nofollow ugc noopener", strip_comments=True).clean(clean_html)
+
+
 def plain_text(clean_html: str) -> str:
     r"""The text of sanitized HTML, each run of whitespace one space.
 
@@ -176,6 +199,30 @@ def plain_text(clean_html: str) -> str:
     # an HTML parser drops one BOM at the very start of its input (as nh3 did), not one after a tag
     text = text[1:] if clean_html.startswith("\ufeff") else text
     return " ".join(html.unescape(text).split())
+
+
+_MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;"}
+_MARKDOWN_SIGNS = re.compile(r"[\\`*_\[\]&<>~]")
+_MARKDOWN_LINE_START = re.compile(r"^(?:[#+=-]|\d+(?=[.)]))", re.MULTILINE)  # a heading or a list item
+
+
+def markdown_text(text: str) -> str:
+    """Plain text written as Markdown that renders as exactly that text, in CommonMark and Python-Markdown.
+
+    Why: a field typed Markdown (Open Badges' endorsementComment) is rendered by its reader, so a
+    kudos that shows the characters `<b>` or `**` must not become markup there. Backslash escapes
+    where both dialects have them; character references for what one of them lacks (`~`, `&`, `<`, `>`).
+    """
+    lines = "\n".join(" ".join(line.split()) for line in text.split("\n"))  # indented lines would be code
+    escaped = _MARKDOWN_SIGNS.sub(lambda sign: _MARKDOWN_ENTITIES.get(sign[0], "\\" + sign[0]), lines)
+    return _MARKDOWN_LINE_START.sub(_escape_line_start, escaped)
+
+
+def _escape_line_start(start: re.Match[str]) -> str:
+    sign = start[0]
+    if sign == "=":  # a heading's underline; Python-Markdown has no escape for it
+        return "&#61;"
+    return sign + "\\" if sign[0].isdigit() else "\\" + sign  # "1\." and "\#"
 
 
 def excerpt(text: str, limit: int) -> str:

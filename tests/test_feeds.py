@@ -281,3 +281,40 @@ def test_xml_bytes_are_what_elementtree_writes_as_utf_8() -> None:
     child.text, child.tail = "€ \U0001f600 <&> \r\n]]>", "tail & more"
     ET.indent(root)
     assert feeds._xml_bytes(root) == ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def test_relative_addresses_in_a_body_lead_where_they_do_on_its_page_from_every_feed_and_the_api(
+        tmp_path: Path) -> None:
+    """A reader resolves a feed entry's relative link against the feed's URL (RFC 4287 section 2), and
+    JSON Feed has no base at all: the body's addresses are made absolute, and lead to built files."""
+    import html5lib
+
+    wall = tmp_path / "wall"
+    shutil.copytree(FIXTURES / "small-wall", wall)
+    first = sorted((wall / "content/kudos").glob("*.md"))[0]
+    text = first.read_text("utf-8")
+    first_id = re.search(r"^id: (.+)$", text, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    first.write_text(text.rstrip("\n") + f"\n\nSee [the first](../{first_id}/#top), [home](../../) and "
+                     "![the mark](../../static/favicon.svg).\n", "utf-8")
+    site = BuiltSite.build(wall, tmp_path / "site")
+    base = "https://example.org/kudos/"
+    page_html = (site.output / "k" / first_id / "index.html").read_text("utf-8")
+    assert 'href="../' + first_id + '/#top"' in page_html  # the page itself keeps relative links
+
+    bodies = []
+    for feed_path in ["feed.xml", *(str(p.relative_to(site.output)) for p in site.output.glob("people/*/feed.xml"))]:
+        for entry in ET.fromstring((site.output / feed_path).read_bytes()).iter(f"{ATOM}entry"):
+            bodies.append(entry.findtext(f"{ATOM}content") or "")
+    bodies += [item["content_html"] for item in json.loads((site.output / "feed.json").read_bytes())["items"]]
+    bodies += [record["html"] for record in json.loads((site.output / "kudos.json").read_bytes())["kudos"]]
+    addresses = []
+    for body in bodies:
+        fragment = html5lib.parseFragment(body, namespaceHTMLElements=False)
+        addresses += [element.get("href") or element.get("src") for element in fragment.iter()
+                      if element.tag in ("a", "img")]
+    ours = [address for address in addresses if address.startswith(base)]
+    assert f"{base}k/{first_id}/#top" in ours and f"{base}static/favicon.svg" in ours and base in ours
+    assert all(address.startswith(("https://", "http://", "mailto:")) for address in addresses)
+    for address in ours:
+        path = address[len(base):].split("#")[0]
+        assert (site.output / path / "index.html").is_file() or (site.output / path).is_file(), address
