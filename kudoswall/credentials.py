@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Config
 from .jsontext import indented_json
 from .links import kudos_path, person_path
-from .markup import plain_text
+from .markup import markdown_text, plain_text
 from .models import RELATIONSHIPS, Kudos, Person, Wall
 from .units import OutputUnit, fingerprint
 
@@ -54,6 +54,7 @@ def credential_document(kudos: Kudos, writer: Person, recipient: Person, config:
     comment = plain_text(kudos.body_html)
     if kudos.skills:
         comment += "\n\nSkills: " + ", ".join(skill.name for skill in kudos.skills)
+    comment = markdown_text(comment)  # Open Badges types endorsementComment as Markdown
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": config.absolute_url(credential_path(kudos.first_id)),  # where it was first published, for good

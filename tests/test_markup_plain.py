@@ -6,11 +6,14 @@ import html
 import re
 from functools import partial
 
+import html5lib
+import markdown
+import markdown_it
 import nh3
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kudoswall.markup import _ATTRIBUTES, _TAGS, _filter_attribute, plain_text, sanitize_html
+from kudoswall.markup import _ATTRIBUTES, _TAGS, _filter_attribute, markdown_text, plain_text, sanitize_html
 
 
 def regex_plain_text(clean_html: str) -> str:
@@ -92,3 +95,18 @@ def test_a_link_hiding_a_scheme_behind_invisible_characters_loses_its_address() 
 def test_a_remote_image_in_raw_html_loses_its_address() -> None:
     clean = sanitize_html('<IMAGE src="https://evil.example/t.png" alt="x">', {"https"})
     assert "evil.example" not in clean
+
+
+MARKDOWN_SIGNS = "\\`*_[]()<>&~#+-.!|{}=:;/ \n1aZé→😀"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=MARKDOWN_SIGNS, max_size=40))
+def test_markdown_text_reads_as_the_same_text_in_commonmark_and_python_markdown(text: str) -> None:
+    """What a reader of a Markdown field (an Open Badges wallet) shows is the text, whatever its signs."""
+    written = markdown_text(text)
+    expected = " ".join(text.split())
+    for rendered in (markdown_it.MarkdownIt().render(written), markdown.markdown(written)):
+        fragment = html5lib.parseFragment(rendered, namespaceHTMLElements=False)
+        assert {element.tag for element in list(fragment.iter())[1:]} <= {"p"}, rendered  # no markup at all
+        assert " ".join("".join(fragment.itertext()).split()) == expected, (written, rendered)
