@@ -59,7 +59,22 @@ def test_every_problem_in_the_file_is_reported(tmp_path: Path) -> None:
     assert problems[0] == "kudoswall.yaml:1:1: unknown field 'titel' (did you mean 'title'?)"
     assert problems[1].startswith("kudoswall.yaml:2:11: 'per_page' is out of range")
     assert problems[2] == ("kudoswall.yaml:3:11: 'base_url' has an invalid value 'example.org' "
-                           "(an absolute address ending with '/', like https://example.org/kudos/)")
+                           "(an absolute address ending with '/', like https://example.org/kudos/, in ASCII: "
+                           "percent-encode other characters in the path (%C3%A9 for é) and write an international "
+                           "domain in its xn-- form)")
+
+
+@pytest.mark.parametrize("base_url", ["https://example.org/équipe/", "https://例え.jp/", "https://example.org/[x]/",
+                                      "https://example.org/a%zz/", "https://example.org/it's/"])
+def test_a_base_url_that_is_not_a_plain_ascii_uri_is_refused(tmp_path: Path, base_url: str) -> None:
+    """It goes verbatim into the sitemap, feeds and credentials, where an IRI or a bracket is not an address."""
+    (problem,) = problems_of(tmp_path, f"base_url: {base_url}\n")
+    assert problem.startswith(f"kudoswall.yaml:1:11: 'base_url' has an invalid value {base_url!r}")
+
+
+def test_a_percent_encoded_base_url_and_an_xn_domain_are_accepted(tmp_path: Path) -> None:
+    for base_url in ("https://example.org/%C3%A9quipe/", "https://xn--r8jz45g.jp/team/"):
+        assert config_from(tmp_path, f"base_url: {base_url}\n").base_url == base_url
 
 
 @pytest.mark.parametrize("title", ["no", "yes", "1.10", "2024-05-01", "0o17", ".inf"])
