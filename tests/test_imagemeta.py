@@ -8,6 +8,7 @@ or an editor would, strips it, and looks for what must be gone and what must sta
 from __future__ import annotations
 
 import base64
+import io
 import struct
 import zlib
 from pathlib import Path
@@ -309,3 +310,16 @@ def test_a_colour_profile_that_is_not_what_its_header_says_is_dropped_with_what_
     padded = jpeg_segment(0xE2, ICC[4:] + b"secret-comment")  # a damaged length ran into the next segment
     stripped = strip_metadata(clean.replace(ICC, padded), ".jpg")
     assert stripped == clean.replace(ICC, b"")
+
+
+@pytest.mark.filterwarnings("ignore:Image appears to be a malformed MPO")  # the planted MPF block, before
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".webp", ".gif"])
+def test_pillow_decodes_the_same_pixels_before_and_after(suffix: str) -> None:
+    from PIL import Image
+
+    dirty = {".jpg": dirty_jpeg(), ".png": with_png_chunks(png_chunk(b"tEXt", b"a\0secret-text")),
+             ".webp": webp_from([*webp_chunks(base(".webp")), (b"XMP ", b"secret-xmp")]),
+             ".gif": with_gif_blocks(b"!\xfe\x0esecret-comment\x00")}[suffix]
+    before, after = (Image.open(io.BytesIO(data)) for data in (dirty, strip_metadata(dirty, suffix)))
+    assert (before.size, before.mode) == (after.size, after.mode)
+    assert before.convert("RGBA").tobytes() == after.convert("RGBA").tobytes()
