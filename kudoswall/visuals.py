@@ -80,7 +80,12 @@ class VisualPlanner(PagePlanner):
                           late_context=lambda: {"graph": build_graph(self.wall)}, indexable=True)
 
     def stats_page(self) -> OutputUnit:
-        return self._unit("stats/", "stats.html", self._all_digests(), {}, late_context=self._stats_context,
+        """Besides the kudos, the page counts everyone (a person with no kudos too) and names the skills
+        as the wall spells them, which a person's file decides: both are in its fingerprint."""
+        wall = self.wall
+        shape = [f"people:{len(wall.people)}",
+                 *sorted(f"skill:{slug}={skill.name}" for slug, skill in wall.skills.items())]
+        return self._unit("stats/", "stats.html", [*self._all_digests(), *shape], {}, late_context=self._stats_context,
                           indexable=True)
 
     def _stats_context(self) -> dict[str, Any]:

@@ -130,6 +130,19 @@ def test_an_edit_only_a_persons_chart_shows_rebuilds_their_page(wall: Path, tmp_
     assert tree(output) == tree(clean_output)
 
 
+def test_a_person_with_no_kudos_and_a_respelled_skill_reach_the_stats_page(wall: Path, tmp_path: Path) -> None:
+    """The stats page counts everyone and names skills as people's files spell them: neither is a kudos."""
+    output = tmp_path / "site"
+    build(wall, output)
+    newcomer = wall / "content" / "people" / "zz-newcomer.yaml"
+    newcomer.write_text("kind: person\nname: Zed Newcomer\nskills: [Knitting]\n", encoding="utf-8")
+    build(wall, output)
+    clean_output = tmp_path / "clean-site"
+    build(fresh_copy(wall, tmp_path, "clean-wall"), clean_output, use_cache=False)
+    assert (output / "stats/index.html").read_bytes() == (clean_output / "stats/index.html").read_bytes()
+    assert tree(output) == tree(clean_output)
+
+
 def test_output_edited_by_hand_is_repaired_not_trusted(wall: Path, tmp_path: Path) -> None:
     output = tmp_path / "site"
     build(wall, output)

@@ -106,6 +106,18 @@ def test_every_kind_of_edit_matches_a_clean_build(wall: Path, builder: SiteBuild
     assert render_all(builder.snapshot) == clean_build(wall)
 
 
+def test_a_new_person_without_kudos_and_a_respelled_skill_reach_the_stats_page(
+        wall: Path, builder: SiteBuilder) -> None:
+    newcomer = "content/people/zz-newcomer.yaml"
+    (wall / newcomer).write_text("kind: person\nname: Zed Newcomer\nskills: [Knitting, go]\n", encoding="utf-8")
+    assert "stats/index.html" in rebuild(builder, "content", paths=(newcomer,))
+    assert render_all(builder.snapshot) == clean_build(wall)
+    ada = wall / "content/people/ada-okafor.yaml"
+    ada.write_text(ada.read_text().replace("Incident response", "incident RESPONSE"))
+    rebuild(builder, "content", paths=("content/people/ada-okafor.yaml",))
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+
 def test_a_save_that_keeps_size_and_time_is_still_seen(wall: Path, builder: SiteBuilder) -> None:
     """Two saves in one clock tick look unchanged to a size+mtime cache; the watcher's paths win."""
     source = wall / KUDOS
