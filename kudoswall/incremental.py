@@ -67,21 +67,26 @@ def _records(units: list[OutputUnit], tree: Path) -> Iterator[tuple[str, FileRec
             yield unit.path, (unit.fingerprint, *identity)
 
 
-def _load_manifests(store: Path | None, output: Path, scope: str) -> tuple[Manifest, Manifest]:
-    """The records of the live output and of the staging folder; a record missing (a damaged
-    batch) only means that file is rendered again."""
-    trees: dict[str, Manifest] = {"output": {}, "staging": {}}
+def _load_manifests(store: Path | None, output: Path, scope: str) -> tuple[Manifest, Manifest, Manifest]:
+    """The records of the live output, of the staging folder, and of the files `finish` wrote into
+    the live output (the search bundle); a record missing (a damaged batch) only means that file
+    is rendered again. Without the finishing files' records the output is never taken as complete."""
+    trees: dict[str, Manifest] = {"output": {}, "staging": {}, "finished": {}}
     for (tree, path), record in cache.load_items(store, _manifest_name(output), scope) or ():
         trees[tree][path] = record
-    return trees["output"], trees["staging"]
+    return trees["output"], trees["staging"], trees["finished"]
 
 
 def _store_manifests(store: Path | None, output: Path, scope: str, units: list[OutputUnit],
-                     staging: Manifest) -> None:
+                     staging: Manifest, finished: list[str]) -> None:
     """Streamed in batches: a manifest of 240,000 files, built whole and pickled whole, was the
-    build's last and highest memory peak."""
+    build's last and highest memory peak. The record under "" says the finishing step ran."""
+    finished_records = [(path, ("", *identity)) for path in finished
+                        if (identity := _identity(output, path)) is not None]
     items = itertools.chain(((("output", path), record) for path, record in _records(units, output)),
-                            ((("staging", path), record) for path, record in staging.items()))
+                            ((("staging", path), record) for path, record in staging.items()),
+                            ((("finished", path), record) for path, record in finished_records),
+                            [(("finished", ""), ("", 0, 0, 0, 0))])
     cache.store_items(store, _manifest_name(output), scope, items)
 
 
@@ -141,16 +146,20 @@ def _rendered(unit: OutputUnit, theme: Theme) -> bytes:
 
 def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, store: Path | None,
                jobs: int = 1, progress: Progress | None = None,
-               finish: Callable[[Path], None] | None = None) -> WriteResult:
-    """Put `units` in `output`; `scope` names what fingerprints are valid for (config, theme)."""
+               finish: Callable[[Path], list[str]] | None = None) -> WriteResult:
+    """Put `units` in `output`; `scope` names what fingerprints are valid for (config, theme).
+
+    `finish` runs on the complete staging folder before it goes live and returns the files it wrote
+    there (the search bundle); they are recorded, so the next build notices one damaged or removed."""
     output = output.absolute()
     _refuse_duplicates(units)
-    live, older = _load_manifests(store, output, scope)
+    live, older, finished = _load_manifests(store, output, scope)
     result = WriteResult()
-    if (len(live) == len(units) and (output / MARKER).is_file()
-            and all(_matches(live.get(unit.path), unit, output) for unit in units)):
+    if (len(live) == len(units) and (output / MARKER).is_file() and "" in finished
+            and all(_matches(live.get(unit.path), unit, output) for unit in units)
+            and all(_identity(output, path) == record[1:] for path, record in finished.items() if path)):
         result.unchanged = len(units)
-        return result  # the output is exactly this build already
+        return result  # the output is exactly this build already, its search bundle too
     staging = staging_dir(output)
     with SiteWriter(output) as writer:
         todo: list[OutputUnit] = []
@@ -203,8 +212,13 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
             write_streamed()
         writer.written.update(unit.path for unit in todo)
         exchanged = output.exists()
-        result.removed = writer.commit(before_swap=finish)
+        finishing_files: list[str] = []
+
+        def before_swap(staging: Path) -> None:
+            finishing_files.extend(finish(staging) if finish is not None else ())
+
+        result.removed = writer.commit(before_swap=before_swap)
         result.unchanged, result.rendered = len(units) - result.changed, len(todo)
     # after the exchange the old live tree is the staging folder
-    _store_manifests(store, output, scope, units, live if exchanged else {})
+    _store_manifests(store, output, scope, units, live if exchanged else {}, finishing_files)
     return result

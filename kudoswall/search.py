@@ -30,16 +30,17 @@ def pagefind_executable() -> Path:
     return Path(get_executable())
 
 
-def index_site(staging_dir: Path, config: Config) -> None:
-    """Write the search bundle into `staging_dir`/pagefind/, replacing any earlier one."""
+def index_site(staging_dir: Path, config: Config) -> list[str]:
+    """Write the search bundle into `staging_dir`/pagefind/, replacing any earlier one; returns its
+    files (relative paths), which the writer records so that a damaged bundle is noticed."""
     if not config.search:
-        return
+        return []
     executable = pagefind_executable()  # a missing pagefind-bin is reported even before there is text to index
     bundle = staging_dir / BUNDLE_DIR
     if bundle.is_dir() and not bundle.is_symlink():
         shutil.rmtree(bundle)  # chunk names are content hashes: an old bundle's files would pile up
     if not any(any(staging_dir.glob(f"{folder}/*/index.html")) for folder in INDEXED_FOLDERS):
-        return  # an empty wall: nothing to index, and Pagefind refuses to write an empty index
+        return []  # an empty wall: nothing to index, and Pagefind refuses to write an empty index
     command = [str(executable), "--site", str(staging_dir), "--output-subdir", BUNDLE_DIR,
                "--glob", INDEXED_PAGES, "--root-selector", "main",
                "--exclude-selectors", f"{SUMMARIES}, {TOMBSTONES}",
@@ -48,6 +49,7 @@ def index_site(staging_dir: Path, config: Config) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0 and "not able to build an index" in result.stderr + result.stdout:
         shutil.rmtree(bundle, ignore_errors=True)
-        return  # pages exist, but none with text to index (every kudos retracted, say): no search yet
+        return []  # pages exist, but none with text to index (every kudos retracted, say): no search yet
     if result.returncode != 0:
         raise UsageError(f"pagefind failed to index {staging_dir}: {(result.stderr or result.stdout).strip()}")
+    return sorted(path.relative_to(staging_dir).as_posix() for path in bundle.rglob("*") if path.is_file())

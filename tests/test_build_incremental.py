@@ -143,6 +143,22 @@ def test_a_person_with_no_kudos_and_a_respelled_skill_reach_the_stats_page(wall:
     assert tree(output) == tree(clean_output)
 
 
+def test_a_damaged_search_bundle_is_written_again(wall: Path, tmp_path: Path) -> None:
+    """Pagefind's files are no units, yet a file of them edited or removed by hand is noticed too."""
+    output = tmp_path / "site"
+    build(wall, output)
+    first = tree(output)
+    bundle = sorted(path for path in first if path.startswith("pagefind/fragment/"))
+    assert bundle and "pagefind/pagefind-entry.json" in first
+    (output / bundle[0]).unlink()
+    (output / "pagefind/pagefind-entry.json").write_text("garbage", encoding="utf-8")
+    build(wall, output)
+    assert tree(output) == first
+    before = mtimes(output)
+    build(wall, output)  # and, repaired, it is the whole build again: nothing is touched
+    assert mtimes(output) == before
+
+
 def test_output_edited_by_hand_is_repaired_not_trusted(wall: Path, tmp_path: Path) -> None:
     output = tmp_path / "site"
     build(wall, output)
