@@ -231,13 +231,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self._send(500, b"internal error\n", "text/plain; charset=utf-8", send_body)
 
     def _host_allowed(self) -> bool:
-        header = self.headers.get("Host")
-        if not header:
-            return False
-        name = host_name(header)
+        name = host_name(self.headers["Host"])
         return name in self.server.hosts or (self.server.any_ip and is_ip_literal(name))
 
     def _route(self, send_body: bool) -> None:
+        if len(self.headers.get_all("Host") or []) != 1:  # RFC 9112 section 3.2: none, or two, is a bad request
+            self.close_connection = True
+            self._send(400, b"bad request: exactly one Host header is required\n", "text/plain; charset=utf-8",
+                       send_body)
+            return
         if not self._host_allowed():
             self._send(403, b"this preview only answers to localhost\n", "text/plain; charset=utf-8", send_body)
             return
@@ -283,8 +285,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self._send(status, body, kind, send_body)
 
     def _internal(self, path: str, state: LiveState, send_body: bool) -> None:
-        if path == EVENTS_PATH and send_body:
-            self._events()
+        if path == EVENTS_PATH:
+            self._events(send_body)
         elif path == STATE_PATH:
             self._send(200, json.dumps(state.public()).encode(), "application/json", send_body)
         elif path == SCRIPT_PATH:
@@ -292,14 +294,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8", send_body)
 
-    def _events(self) -> None:
-        """Server-Sent Events: the state now, then every new version (one connection per browser)."""
+    def _events(self, send_body: bool) -> None:
+        """Server-Sent Events: the state now, then every new version (one connection per browser).
+        HEAD gets the same header lines and no stream."""
         self.close_connection = True
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.end_headers()
+        if not send_body:
+            return
         self.wfile.write(b"retry: 1000\n\n")
         live, version = self.server.live, None
         while not live.closed:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -134,13 +135,28 @@ def test_request_segments_decode_and_refuse() -> None:
 
 @pytest.mark.parametrize(("host", "status"), [
     ("evil.example", 403), ("evil.example:{port}", 403), ("localhost.evil.example", 403), ("127.0.0.1.nip.io", 403),
-    (None, 403), ("localhost:{port}", 200), ("LOCALHOST", 200), ("127.0.0.1:{port}", 200), ("[::1]:{port}", 200),
+    (None, 400), ("localhost:{port}", 200), ("LOCALHOST", 200), ("127.0.0.1:{port}", 200), ("[::1]:{port}", 200),
     ("[::1]", 200),
 ])
 def test_only_local_host_names_are_answered(shared_preview: Preview, host: str | None, status: int) -> None:
     header = host.format(port=shared_preview.port) if host is not None else None
     assert request(shared_preview, "/kudos/", host=header)[0] == status
     assert request(shared_preview, "/__kudoswall/state", host=header)[0] == status
+
+
+def test_two_host_headers_are_a_bad_request_and_head_of_the_event_stream_gets_its_headers(
+        shared_preview: Preview) -> None:
+    """RFC 9112 section 3.2: more than one Host line is a 400 (which one would the check trust?)."""
+    local = f"localhost:{shared_preview.port}"
+    for hosts in ((local, "evil.example"), ("evil.example", local)):
+        lines = ["GET /kudos/ HTTP/1.1", *(f"Host: {host}" for host in hosts), "Connection: close", "", ""]
+        with socket.create_connection(("127.0.0.1", shared_preview.port), timeout=10) as connection:
+            connection.sendall("\r\n".join(lines).encode())
+            response = http.client.HTTPResponse(connection, method="GET")
+            response.begin()
+            assert response.status == 400
+    status, headers, body = request(shared_preview, "/__kudoswall/events", method="HEAD")
+    assert (status, headers["content-type"], body) == (200, "text/event-stream", b"")
 
 
 def test_missing_pages_directories_and_content_types(wall: Path) -> None:
