@@ -364,7 +364,8 @@ def test_a_base_url_with_markup_characters_is_refused(tmp_path: Path) -> None:
         load_config(root)
     assert [format_problem(p) for p in caught.value.problems] == [
         "kudoswall.yaml:2:11: 'base_url' has an invalid value 'https://e.example/\"><script>/' "
-        "(an absolute address ending with '/', like https://example.org/kudos/)"
+        "(an absolute address ending with '/', like https://example.org/kudos/, in ASCII: percent-encode other "
+        "characters in the path (%C3%A9 for é) and write an international domain in its xn-- form)"
     ]
 
 
