@@ -22,13 +22,22 @@ import yaml
 from . import clock
 from .config import CONFIG_FILE, Config
 from .errors import UsageError, did_you_mean
-from .load import KUDOS_DIR, KUDOS_SUFFIXES, PEOPLE_DIR, list_source_files, parse_person, read_source
+from .load import (
+    KUDOS_DIR,
+    KUDOS_SUFFIXES,
+    PEOPLE_DIR,
+    SourceFile,
+    list_source_files,
+    parse_kudos,
+    parse_person,
+    read_source,
+)
 from .models import RELATIONSHIPS
 from .scaffold_git import git_files, write_git_files
 from .schema import SCHEMA_NAMES, load_schema
 from .slugs import slugify
 from .text import check_text
-from .validate import suggest_handle
+from .validate import FUTURE_DATE_HINT, latest_kudos_date, suggest_handle
 
 SCHEMA_DIR = ".kudoswall/schema"
 GITIGNORE_LINES = ("site/", ".site.kudoswall-*", ".kudoswall-cache/")
@@ -180,6 +189,9 @@ class KudosDraft:
             raise UsageError(f"--date: '{text.strip()}' is not a real date written YYYY-MM-DD") from None
         if len(text.strip()) != 10:
             raise UsageError(f"--date: write the date as YYYY-MM-DD, not '{text.strip()}'")
+        today = clock.today()
+        if date > latest_kudos_date(today):  # check's rule: refused before anything is written or recorded
+            raise UsageError(f"--date: {date.isoformat()} is after today ({today.isoformat()}); {FUTURE_DATE_HINT}")
         self.values["date"] = date
 
     def set_text(self, field_name: str, text: str, limit: int) -> None:
@@ -369,4 +381,17 @@ def new_kudos(config: Config, args: argparse.Namespace, ask: Ask | None = None) 
             _interview(draft, missing, ask_optional=all(value is None for value in given), ask=ask or input)
         except EOFError:
             raise UsageError("input ended before every field was given; nothing was written") from None
+    refuse_what_check_would(config, draft.values)
     return write_new_kudos(config.content_path / KUDOS_DIR, draft.values)
+
+
+def refuse_what_check_would(config: Config, values: dict[str, Any]) -> None:
+    """Read the draft as `check` reads a kudos file (schema, the wall's field_limits, min_words,
+    max_body_length) and refuse it here: written, it would fail check, and `new` records it in the lock."""
+    source = SourceFile(f"{config.content_dir}/{KUDOS_DIR}/{values['date'].isoformat()}-new.md",
+                        kudos_text(values).encode("utf-8"))
+    errors = [problem for problem in parse_kudos(source, config).problems if problem.severity == "error"]
+    if errors:
+        reasons = "; ".join(f"{problem.message} ({problem.hint})" if problem.hint else problem.message
+                            for problem in errors)
+        raise UsageError(f"the new kudos would not pass kudoswall check, so nothing was written: {reasons}")

@@ -86,6 +86,15 @@ def _check_avatar(person: Person, config: Config, log: ProblemLog) -> None:
     person.avatar_path = f"people/{person.handle}/avatar{suffix}"
 
 
+def latest_kudos_date(today: dt.date) -> dt.date:
+    """The latest date a kudos may carry: tomorrow, since a writer ahead of UTC may already be on it."""
+    return today + dt.timedelta(days=1)
+
+
+FUTURE_DATE_HINT = ("write the day it was written: the first publication of a kudos is recorded in kudoswall.lock "
+                    "for good, and a typo there could never be corrected")
+
+
 def suggest_handle(handle: str, handles: Iterable[str]) -> str:
     """A did-you-mean hint for a handle; people often write only the first name ('grace')."""
     known = list(handles)
@@ -103,7 +112,7 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
     by_id: dict[str, Kudos] = {}
     unreadable = _unreadable_people(log)
     today = clock.today()  # here, not when a file is parsed: parses are cached across days
-    latest = today + dt.timedelta(days=1)  # a writer ahead of UTC may already be on tomorrow
+    latest = latest_kudos_date(today)
     listed_skills: dict[str, set[str]] = {}
     for kudos in kudos_list:
         first = by_id.get(kudos.id)
@@ -122,8 +131,7 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
                       "'from' and 'to' must name different people")
         if kudos.date > latest:
             log.error(kudos.pos("date"), f"'date' {kudos.date.isoformat()} is after today ({today.isoformat()})",
-                      "write the day it was written: the first publication of a kudos is recorded in "
-                      "kudoswall.lock for good, and a typo there could never be corrected")
+                      FUTURE_DATE_HINT)
         stem_date = kudos.source.rsplit("/", 1)[-1][:10]
         if _DATED_NAME.match(stem_date) and stem_date != kudos.date.isoformat():
             log.warning(kudos.pos("date"), f"the file name says {stem_date} but 'date' is {kudos.date.isoformat()}",

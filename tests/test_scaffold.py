@@ -269,6 +269,24 @@ def test_new_refuses_values_the_wall_would_reject(wall: Path, flags: list[str], 
     assert files_of(wall) == before
 
 
+def test_new_refuses_a_date_after_tomorrow_and_what_the_walls_own_limits_refuse(
+        wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What check would fail is refused before anything is written or recorded in kudoswall.lock."""
+    config = wall / "kudoswall.yaml"
+    config.write_text(config.read_text("utf-8") + "min_words: 10\nfield_limits:\n  title: 10\n", "utf-8")
+    before = files_of(wall)
+    common = ["--from", "zoe-martin", "--to", "acme-cooperative", "--relationship", "other", "--no-input"]
+    assert new(wall, *common, "--date", "2099-01-01", "--body", "She helped us ship the ledger on time.") == 2
+    assert capsys.readouterr().err.startswith("kudoswall: --date: 2099-01-01 is after today (")
+    assert new(wall, *common, "--title", "A very long headline", "--body", "Too short.") == 2
+    assert capsys.readouterr().err == (
+        "kudoswall: the new kudos would not pass kudoswall check, so nothing was written: 'title' is too long "
+        "(20 characters; at most 10) (shorten it, or change the limit with field_limits in kudoswall.yaml); the text "
+        "is too short (2 words; at least 10) (say what they did and what it changed; a specific kudos is worth more)\n")
+    assert files_of(wall) == before
+    assert new(wall, *common, "--body", "She rebuilt our billing pipeline and taught the whole team how it works.") == 0
+
+
 def test_new_where_the_kudos_folder_cannot_be_written_is_a_usage_error(
         wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for path in (wall / "content/kudos").iterdir():
