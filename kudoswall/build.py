@@ -106,8 +106,9 @@ def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
         try:
             published = strip_metadata(data, source.suffix)
         except ImageError as exc:  # validation read it well formed: it changed since
-            raise ContentError([Problem(SourcePos(person.source, 1, 1), f"avatar '{person.avatar_source}' "
-                                        f"is not a readable image: {exc}", "save it again")]) from exc
+            where = person.avatar_pos or SourcePos(person.source, 1, 1)
+            raise ContentError([Problem(where, f"avatar '{person.avatar_source}' is not a readable image: {exc}",
+                                        "save it again")]) from exc
         return OutputUnit(out_path, fingerprint("avatar", STRIPPER_VERSION, hashlib.sha256(data).hexdigest()),
                           lambda: published)
 

@@ -194,6 +194,7 @@ def parse_person(source: SourceFile, config: Config) -> ParseResult:
         removed=values.get("status") == "removed",
         removed_date=removed_date,
         identities=_identities(values.get("identities")),
+        avatar_pos=document.pos(("avatar",)) if values.get("avatar") else None,
     )
     return ParseResult(person=person)
 

@@ -115,6 +115,7 @@ class Person:
     removed: bool = False
     removed_date: dt.date | None = None
     identities: Identities | None = None
+    avatar_pos: SourcePos | None = None  # where `avatar:` was written, for the problems of the image
 
     @property
     def is_organization(self) -> bool:

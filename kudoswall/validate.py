@@ -58,7 +58,7 @@ def _check_confusable_handles(people: dict[str, Person], log: ProblemLog) -> Non
 def _check_avatar(person: Person, config: Config, log: ProblemLog) -> None:
     base = (config.root / person.source).parent
     target = (base / person.avatar_source).resolve() if person.avatar_source else base
-    pos = SourcePos(person.source, 1, 1)
+    pos = person.avatar_pos or SourcePos(person.source, 1, 1)
     content_root = config.content_path.resolve()
     if content_root not in target.parents:
         log.error(pos, f"avatar '{person.avatar_source}' is outside the content folder", "put the image in content/")
@@ -72,7 +72,8 @@ def _check_avatar(person: Person, config: Config, log: ProblemLog) -> None:
     if not any(head.startswith(magic) for magic in _IMAGE_MAGIC.get(suffix, ())) or (
         suffix == ".webp" and head[8:12] != b"WEBP"
     ):
-        log.error(pos, f"avatar '{person.avatar_source}' is not a {suffix[1:].upper()} image")
+        log.error(pos, f"avatar '{person.avatar_source}' is not a {suffix[1:].upper()} image",
+                  "save it in that format, or name the file after the format it is in")
         return
     if target.stat().st_size > 2 * 1024 * 1024:
         log.error(pos, f"avatar '{person.avatar_source}' is larger than 2 MiB", "use a smaller image")

@@ -259,7 +259,7 @@ def test_a_build_publishes_the_avatar_stripped_and_a_damaged_one_is_reported_at_
     with pytest.raises(ContentError) as caught:
         build_site(load_config(root), root / "site")
     (problem,) = caught.value.problems
-    assert str(problem.pos) == "content/people/ada.yaml:1:1"
+    assert str(problem.pos) == "content/people/ada.yaml:4:9"  # the avatar field
     assert problem.message.startswith("avatar 'ada.jpg' is not a readable JPG image: ")
     assert (root / "site/people/ada/avatar.jpg").read_bytes() == published  # the previous site stands
 

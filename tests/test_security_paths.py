@@ -173,7 +173,7 @@ def test_an_avatar_outside_the_content_folder_is_refused(tmp_path: Path) -> None
     root = make_wall(tmp_path / "wall", people={"ada": {"name": "Ada", "avatar": "../../../secret.png"},
                                                 "grace": {"name": "Grace"}})
     assert errors_of(root) == [
-        "content/people/ada.yaml:1:1: avatar '../../../secret.png' is outside the content folder "
+        "content/people/ada.yaml:2:9: avatar '../../../secret.png' is outside the content folder "
         "(put the image in content/)"
     ]
 
@@ -186,7 +186,7 @@ def test_a_linked_avatar_is_refused(tmp_path: Path) -> None:
     assert errors_of(root) == [
         "content/people/ada.png: symbolic links are not followed in the content folder "
         "(replace the link with the file itself)",
-        "content/people/ada.yaml:1:1: avatar 'ada.png' is outside the content folder (put the image in content/)",
+        "content/people/ada.yaml:2:9: avatar 'ada.png' is outside the content folder (put the image in content/)",
     ]
 
 

@@ -116,7 +116,8 @@ def test_handles_that_read_alike_are_refused(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("avatar", "data", "message"), [
     ("ada.png", None, "avatar file 'ada.png' not found (add the image next to the person's file)"),
-    ("ada.png", b"GIF89a not a png", "avatar 'ada.png' is not a PNG image"),
+    ("ada.png", b"GIF89a not a png", "avatar 'ada.png' is not a PNG image (save it in that format, or name the file "
+                                     "after the format it is in)"),
     ("../../secret.png", PNG, "avatar '../../secret.png' is outside the content folder (put the image in content/)"),
 ])
 def test_avatars_must_be_real_local_images(tmp_path: Path, avatar: str, data: bytes | None, message: str) -> None:
@@ -125,7 +126,7 @@ def test_avatars_must_be_real_local_images(tmp_path: Path, avatar: str, data: by
         target = (wall / "content/people" / avatar).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    assert errors(wall) == [f"content/people/ada.yaml:1:1: {message}"]
+    assert errors(wall) == [f"content/people/ada.yaml:2:9: {message}"]  # at the avatar field
 
 
 def test_a_valid_avatar_gets_its_output_path(tmp_path: Path) -> None:
