@@ -144,8 +144,12 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
-    """(front matter, body, line where the body starts) of a Markdown file with `---` fences."""
-    if not text.startswith("---\n"):
+    """(front matter, body, line where the body starts) of a Markdown file with `---` fences.
+
+    Trailing spaces or tabs after either fence are allowed: editors add them, and they are invisible."""
+    first_newline = text.find("\n")
+    opening = text[:first_newline] if first_newline >= 0 else text
+    if opening.rstrip(" \t") != "---" or first_newline < 0:
         raise SourceError(
             [
                 Problem(
@@ -156,7 +160,7 @@ def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
             ]
         )
     end = -1
-    search_from = 4
+    search_from = first_newline + 1
     while True:
         newline = text.find("\n", search_from)
         line = text[search_from : newline if newline >= 0 else len(text)]
@@ -176,7 +180,7 @@ def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
                 )
             ]
         )
-    front = text[4:end]
+    front = text[first_newline + 1:end]
     after = text.find("\n", end)
     body = text[after + 1 :] if after >= 0 else ""
     body_line = front.count("\n") + 3

@@ -205,3 +205,14 @@ def test_a_value_echoed_in_a_message_keeps_the_message_on_one_line() -> None:
     [problem] = parse_kudos(SourceFile("content/kudos/2024-05-01-x.md", source), Config(Path("."))).problems
     assert format_problem(problem) == ("content/kudos/2024-05-01-x.md:5:15: 's\\u000aame-team' is not a valid value "
                                        "for 'relationship' (did you mean 'same-team'?)")
+
+
+def test_spaces_after_either_front_matter_fence_are_allowed_and_positions_stay_right() -> None:
+    plain = kudos(f"---\n{FRONT}---\nThanks for the review.\n")
+    spaced = kudos(f"--- \t\n{FRONT}---  \nThanks for the review.\n")
+    assert spaced.body_markdown == plain.body_markdown
+    assert str(spaced.pos("relationship")) == str(plain.pos("relationship")) == \
+        "content/kudos/2024-05-01-ada-on-grace.md:5:15"  # the value
+    assert kudos_problems(f"-- -\n{FRONT}---\nx\n")[0].endswith("missing front matter: a kudos file starts with a "
+                                                              "line '---' (put the fields between two '---' lines "
+                                                              "above the text)")
