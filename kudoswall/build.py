@@ -260,12 +260,20 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
     return report
 
 
+PAGE_TEMPLATES = ("index.html", "kudos.html", "people.html", "person.html", "person_list.html", "skills.html",
+                  "skill.html", "graph.html", "stats.html", "embed.html", "404.html", "tombstone.html", "redirect.html")
+"""The templates kudoswall renders pages with (search.html too when search is on): a theme must have
+them all, since a retraction or a rename can need any of them on a later day."""
+
+
 def theme_problems(theme: Theme) -> list[Problem]:
-    """What a build would refuse in the theme before rendering a page: a template that does not parse
-    or includes one that is missing, a static file it cannot publish. Each is reported once."""
+    """What a build would refuse in the theme before rendering a page: a page template it lacks, a
+    template that does not parse or includes one that is missing, a static file it cannot publish.
+    Each is reported once, all in one run."""
     found: dict[tuple[str, str], Problem] = {}
-    checks: list[Callable[[], object]] = [partial(theme.template_digest, name) for name in theme.env.list_templates(
-        filter_func=lambda name: name.endswith((".html", ".xml", ".txt")))]
+    written = theme.env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml", ".txt")))
+    names = dict.fromkeys([*PAGE_TEMPLATES, *(["search.html"] if theme.config.search else []), *written])
+    checks: list[Callable[[], object]] = [partial(theme.template_digest, name) for name in names]
     for check in [*checks, theme.static_files]:
         try:
             check()

@@ -186,6 +186,20 @@ def test_a_custom_theme_without_a_page_template_is_reported(wall: Path, capsys: 
         "kudoswall: 1 error; nothing was written"]
 
 
+def test_check_reports_every_page_template_a_custom_theme_lacks_in_one_run(
+        wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    theme = custom_theme(wall)
+    for name in ("stats.html", "redirect.html", "base.html"):  # redirect.html: no alias needs it yet
+        (theme / "templates" / name).unlink()
+    assert main(["check", "--source", str(wall), "--base", "none"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert [line for line in lines if "has no template" in line] == [
+        f"mytheme/templates/{name}: the theme has no template '{name}', which kudoswall renders pages with "
+        f"(copy {name} from kudoswall's default theme (themes/default/templates/) into it)"
+        for name in ("redirect.html", "stats.html")]
+    assert any(line.startswith("mytheme/templates/index.html:1: template 'base.html' not found") for line in lines)
+
+
 def test_static_names_a_web_address_cannot_carry_are_all_reported(wall: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     (wall / "static" / "x\\y").mkdir(parents=True)
