@@ -83,7 +83,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .permanence import evaluate, resolve_base
 
     config = _config(args)
-    loaded = check_wall(config, strict=args.strict)
+    try:
+        loaded = check_wall(config, strict=args.strict)
+    except ContentError as exc:  # a damaged kudoswall.lock is said now, with them, not a run later
+        from .lockfile import read_lock
+
+        raise ContentError(sorted_problems([*exc.problems, *read_lock(config.root).problems])) from None
     permanence = evaluate(loaded.wall, config, resolve_base(config.root, args.base))
     problems = sorted_problems([*loaded.problems, *permanence.problems, *near_duplicates(loaded.wall.kudos)])
     if any(p.severity == "error" for p in problems) or (args.strict and problems):

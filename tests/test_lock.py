@@ -65,6 +65,16 @@ def test_invalid_line_is_an_error_with_its_line(tmp_path: Path, capsys: pytest.C
     assert "kudoswall.lock:2:1: this line of the lock file is not a valid record" in capsys.readouterr().err
 
 
+def test_a_broken_lock_line_is_reported_with_the_contents_errors_in_one_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_wall(tmp_path, kudos={"2024-05-01-a": kudos_md(relationship="client")})
+    (root / "kudoswall.lock").write_text("# header\n{not json\n")
+    assert main(["check", "--source", str(root), "--base", "none"]) == 1
+    err = capsys.readouterr().err
+    assert "kudoswall.lock:2:1: this line of the lock file is not a valid record" in err
+    assert "content/kudos/2024-05-01-a.md:" in err and "'client' is not a valid value for 'relationship'" in err
+
+
 def test_deleting_a_published_kudos_fails_build_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_wall(tmp_path)
     assert build(root) == 0
