@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+import yaml
+
 from . import clock
 from .build import load_wall
 from .config import Config
@@ -75,16 +77,27 @@ def _insert_alias(lines: list[str], kudos: Kudos, old_id: str, front_end: int) -
     pos = kudos.positions["aliases"]
     index = pos.line - 1
     line = lines[index]
-    if line[pos.column - 1 :].lstrip().startswith("[") and "]" in line:
-        close = line.rindex("]")
-        separator = ", " if line[line.index("[") + 1 : close].strip() else ""
-        lines[index] = line[:close] + separator + quoted + line[close:]
+    if line[pos.column - 1 :].lstrip().startswith("["):
+        close, empty = _flow_list_end(lines, front_end)
+        close_line = lines[close[0]]
+        lines[close[0]] = close_line[: close[1]] + ("" if empty else ", ") + quoted + close_line[close[1] :]
         return
     indent = line[: pos.column - 1]  # block list: the value starts at the first '- '
     last = index
     while last + 1 < len(lines) and lines[last + 1].startswith(indent + "- "):
         last += 1
     _insert_line(lines, last + 1, f"{indent}- {quoted}")
+
+
+def _flow_list_end(lines: list[str], front_end: int) -> tuple[tuple[int, int], bool]:
+    """Where the `]` closing the `aliases: [...]` list is (line index, column), as YAML reads it: the
+    list may span lines, and a comment after it may hold brackets too; and whether the list is empty."""
+    first = 1 if lines and lines[0].rstrip() in ("---",) else 0
+    node = yaml.compose("".join(lines[first:front_end]), Loader=yaml.SafeLoader)
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else ():
+        if key.value == "aliases" and isinstance(value, yaml.SequenceNode):
+            return (first + value.end_mark.line, value.end_mark.column - 1), not value.value
+    raise UsageError("could not find the aliases list; rename the file by hand and add the old id to it")
 
 
 def _front_matter_end(lines: list[str], markdown: bool) -> int:

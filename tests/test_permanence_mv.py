@@ -115,10 +115,13 @@ BEFORE_ALIASES = {  # the front matter's end, before and after `mv a b`
     "none": ("---\n", 'aliases: ["a"]\n---\n'),
     "block": ('aliases:  # old addresses\n  - "x"\n---\n', 'aliases:  # old addresses\n  - "x"\n  - "a"\n---\n'),
     "flow": ('aliases: [x]  # old addresses\n---\n', 'aliases: [x, "a"]  # old addresses\n---\n'),
+    "flow-lines": ('aliases: [x,\n          y]\n---\n', 'aliases: [x,\n          y, "a"]\n---\n'),
+    "flow-comment": ('aliases: [x]  # see [notes]\n---\n', 'aliases: [x, "a"]  # see [notes]\n---\n'),
+    "flow-empty": ('aliases: [ ]\n---\n', 'aliases: [ "a"]\n---\n'),
 }
 
 
-@pytest.mark.parametrize("eol", ["\r\n", "\r"])
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"])
 @pytest.mark.parametrize("aliases", sorted(BEFORE_ALIASES))
 def test_mv_keeps_the_files_line_endings(tmp_path: Path, eol: str, aliases: str) -> None:
     head = "---\nid: a  # keep\nfrom: ada\nto: grace\ndate: 2024-05-01\nrelationship: same-team\n"
