@@ -161,12 +161,16 @@ class KudosDraft:
 
     people: dict[str, str]  # handle → display name
     values: dict[str, Any] = field(default_factory=dict)
+    removed: frozenset[str] = frozenset()  # people with `status: removed`: their kudos are hidden
 
     def set_handle(self, field_name: str, handle: str) -> None:
         handle = handle.strip()
         if handle not in self.people:
             hint = suggest_handle(handle, self.people) or f"add content/{PEOPLE_DIR}/{handle or '<handle>'}.yaml first"
             raise UsageError(f"--{field_name}: unknown person '{handle}' ({hint})")
+        if handle in self.removed:
+            raise UsageError(f"--{field_name}: '{handle}' asked to be removed from the wall (status: removed); "
+                             "a kudos from or to them would be hidden")
         other = self.values.get("to" if field_name == "from" else "from")
         if other == handle:
             raise UsageError(f"--{field_name}: a kudos cannot be written to its own writer ('{handle}')")
@@ -225,13 +229,16 @@ def relationship_choices() -> list[str]:
     return [str(choice) for choice in load_schema("kudos")["properties"]["relationship"]["enum"]]
 
 
-def _people_names(config: Config) -> dict[str, str]:
+def _people(config: Config) -> tuple[dict[str, str], frozenset[str]]:
+    """Every handle with its name, and the handles of the people who asked to be removed."""
     people_paths, _, _ = list_source_files(config)
     names: dict[str, str] = {}
+    removed: set[str] = set()
     for path in people_paths:
-        result = parse_person(read_source(config, path), config)
-        names[path.stem] = result.person.name if result.person else path.stem
-    return names
+        person = parse_person(read_source(config, path), config).person
+        names[path.stem] = person.name if person else path.stem
+        removed |= {path.stem} if person and person.removed else set()
+    return names, frozenset(removed)
 
 
 REQUIRED_FLAGS = {"from": "--from", "to": "--to", "relationship": "--relationship", "body": "--body"}
@@ -368,7 +375,8 @@ def _read_stdin() -> str:
 
 def new_kudos(config: Config, args: argparse.Namespace, ask: Ask | None = None) -> Path:
     """Check every field (asking on a terminal for what is missing), then write the new file."""
-    draft = KudosDraft(_people_names(config))
+    names, removed = _people(config)
+    draft = KudosDraft(names, removed=removed)
     missing = _apply_flags(draft, args, _read_stdin)
     draft.values.setdefault("date", clock.today())  # UTC, or SOURCE_DATE_EPOCH's, like every date kudoswall writes
     interactive = not args.no_input and args.body != "-" and sys.stdin.isatty()

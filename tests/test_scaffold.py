@@ -287,6 +287,17 @@ def test_new_refuses_a_date_after_tomorrow_and_what_the_walls_own_limits_refuse(
     assert new(wall, *common, "--body", "She rebuilt our billing pipeline and taught the whole team how it works.") == 0
 
 
+def test_new_refuses_a_person_who_asked_to_be_removed(wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    person = wall / "content/people/acme-cooperative.yaml"
+    person.write_text(person.read_text("utf-8") + "status: removed\n", "utf-8")
+    before = files_of(wall)
+    assert new(wall, "--from", "zoe-martin", "--to", "acme-cooperative", "--relationship", "other",
+               "--body", "Thanks for the launch.", "--no-input") == 2
+    assert capsys.readouterr().err == ("kudoswall: --to: 'acme-cooperative' asked to be removed from the wall "
+                                       "(status: removed); a kudos from or to them would be hidden\n")
+    assert files_of(wall) == before  # no file, and no record in kudoswall.lock
+
+
 def test_new_where_the_kudos_folder_cannot_be_written_is_a_usage_error(
         wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for path in (wall / "content/kudos").iterdir():
