@@ -45,6 +45,7 @@ class FileHistory:
 class GitHistory:
     prefix: str  # the wall root's path inside the repository, like "" or "walls/team/"
     files: dict[str, FileHistory] = field(default_factory=dict)  # by path relative to the wall root
+    head: str = ""  # the commit this history was read at ("" before the first commit)
 
 
 def run_git(root: Path, *args: str) -> str | None:
@@ -74,13 +75,22 @@ def load_history(config: Config, with_signatures: bool = False, store: Path | No
     folder = f"{config.content_dir}/{KUDOS_DIR}"
     log = ("log", "--name-status", "-z", "-M", "--no-color", f"--format=%x1e{fields}")
     # a signature's status depends on the keyring too, which no key here covers: those logs are not kept
-    output = _kudos_log(config.root, log, folder, None if with_signatures else store)
+    head = current_head(config.root)
+    output = _kudos_log(config.root, log, folder, None if with_signatures else store, head)
     if output is None:
-        return GitHistory(prefix)  # a checkout without commits yet
-    return parse_log(output, prefix)
+        return GitHistory(prefix, head=head)  # a checkout without commits yet
+    history = parse_log(output, prefix)
+    history.head = head
+    return history
 
 
-def _kudos_log(root: Path, log: tuple[str, ...], folder: str, store: Path | None) -> str | None:
+def current_head(root: Path) -> str:
+    """The commit checked out at `root`; "" outside git or before the first commit. Serve compares it
+    with the one its history was read at: a commit or a checkout changes every kudos' history."""
+    return (run_git(root, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
+
+
+def _kudos_log(root: Path, log: tuple[str, ...], folder: str, store: Path | None, head: str) -> str | None:
     """`git log` of the kudos folder, from the last build's when HEAD only added commits on top of it.
 
     Why: the log diffs every commit's tree with its parent's, and kudos share one folder, so each
@@ -90,10 +100,8 @@ def _kudos_log(root: Path, log: tuple[str, ...], folder: str, store: Path | None
     and then on exactly as it went from there, so the new commits' log followed by the kept one is,
     byte for byte, what the whole walk gives. Anything else (a merge, a rebase) runs the whole log.
     """
-    head_line = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD")
-    if store is None or head_line is None:
+    if store is None or not head:
         return run_git(root, *log, "--", folder)
-    head = head_line.strip()
     scope = _log_scope(root, log, folder)
     kept = cache.load(store, HISTORY_CACHE, scope)
     output = None

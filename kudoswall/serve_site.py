@@ -21,6 +21,7 @@ from . import build as pipeline
 from .cache import cache_dir
 from .config import Config, load_config
 from .errors import ContentError, Problem, SourcePos, format_problem
+from .history import current_head
 from .parallel import default_jobs
 from .replan import Replanned, replan_edits
 from .theme import Theme, packaged_themes_dir, resolve_theme_dir
@@ -191,6 +192,9 @@ class SiteBuilder:
         if self._plan is None or self._stale or kinds != {"content"} or not paths or self.config is None \
                 or self.theme is None:
             return None
+        git = self._plan.permanence.git
+        if (git.head if git is not None else "") != current_head(self.config.root):
+            return None  # a commit or a checkout since: every kudos' history may have changed
         edited = self.cache.reparse_kudos(self.config, paths)
         if edited is None:
             return None

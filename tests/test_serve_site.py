@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,31 @@ def test_a_new_person_without_kudos_and_a_respelled_skill_reach_the_stats_page(
     ada = wall / "content/people/ada-okafor.yaml"
     ada.write_text(ada.read_text().replace("Incident response", "incident RESPONSE"))
     rebuild(builder, "content", paths=("content/people/ada-okafor.yaml",))
+    assert render_all(builder.snapshot) == clean_build(wall)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_an_edit_after_a_commit_shows_the_new_history(wall: Path) -> None:
+    """The quick re-plan of an edit reuses the history read at the last plan: a commit since makes it stale."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
+           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(wall), *args], env=env, check=True, capture_output=True)
+
+    (wall / ".gitignore").write_text(".kudoswall-cache/\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "first")
+    builder = SiteBuilder(wall)
+    assert builder.rebuild().errors == []
+    source = wall / KUDOS
+    source.write_text(source.read_text().replace("safe through", "safe and sound through"))
+    git("commit", "-q", "-am", "second")
+    source.write_text(source.read_text().replace("safe and sound", "safe, sound"))
+    rebuild(builder, "content", paths=(KUDOS,))
+    page = render_all(builder.snapshot)["k/2023-01-10-ada-on-grace-outage/index.html"]
+    assert b"2 revisions" in page
     assert render_all(builder.snapshot) == clean_build(wall)
 
 
