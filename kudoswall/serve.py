@@ -15,6 +15,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
+from urllib.parse import quote
 
 from .config import Config
 from .errors import Problem, UsageError, format_problem
@@ -56,7 +57,7 @@ class Preview:
     def url(self) -> str:
         shown = "localhost" if is_wildcard(self.host) else self.host
         shown = f"[{shown}]" if ":" in shown else shown
-        mount = "/" + "".join(f"{segment}/" for segment in self._server.mount) if self._server else "/"
+        mount = "/" + "".join(f"{quote(segment)}/" for segment in self._server.mount) if self._server else "/"
         return f"http://{shown}:{self.port}{mount}"
 
     def start(self) -> None:

@@ -19,7 +19,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import jinja2
 
@@ -107,8 +107,9 @@ def site_key(segments: list[str], mount: list[str]) -> str | None:
 
 
 def mount_segments(base_path: str) -> list[str]:
-    """Where the site lives on the server: base_url's path, as it will when published."""
-    return [segment for segment in base_path.strip("/").split("/") if segment]
+    """Where the site lives on the server: base_url's path, as it will when published, decoded as
+    request paths are (`/caf%C3%A9/` is the folder café)."""
+    return [unquote(segment) for segment in base_path.strip("/").split("/") if segment]
 
 
 def allowed_hosts(bound_host: str) -> frozenset[str]:
@@ -257,7 +258,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         mount_path = "/" + "".join(f"{segment}/" for segment in self.server.mount)
         asked = "/" + "/".join(segments)
         if mount_path != asked and mount_path.startswith(asked.rstrip("/") + "/"):
-            self._redirect(mount_path)  # the site lives under base_url's path, as it will when published
+            self._redirect(quote(mount_path))  # the site lives under base_url's path, as it will when published
             return
         if key is not None and key not in files and f"{key}/index.html" in files:
             path, _, query = self.path.partition("?")

@@ -97,6 +97,16 @@ def test_a_new_base_url_path_moves_the_site(wall: Path) -> None:
         assert status == 301 and headers["location"] == "/team/kudos/"
 
 
+def test_a_percent_encoded_base_url_path_is_served_where_it_points(wall: Path) -> None:
+    config = wall / "kudoswall.yaml"
+    write(config, config.read_text().replace("https://example.org/kudos/", "https://example.org/caf%C3%A9%20wall/"))
+    with running_preview(wall) as preview:
+        assert preview.url.endswith("/caf%C3%A9%20wall/")
+        assert request(preview, "/caf%C3%A9%20wall/people/")[0] == 200
+        status, headers, _ = request(preview, "/")
+        assert status == 301 and headers["location"] == "/caf%C3%A9%20wall/"
+
+
 def test_the_reload_script_is_only_in_served_pages(wall: Path, tmp_path: Path) -> None:
     output = tmp_path / "built"
     build_site(load_config(wall), output)
