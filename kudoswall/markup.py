@@ -11,7 +11,7 @@ import functools
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urljoin, urlsplit
@@ -139,12 +139,10 @@ def _filter_attribute(local_images_only: bool, url_schemes: frozenset[str] | Non
     return value
 
 
-@functools.lru_cache(maxsize=16)
-def _cleaner(url_schemes: frozenset[str], local_images_only: bool, filter_schemes: bool) -> nh3.Cleaner:
-    """One nh3 Cleaner per policy: `nh3.clean` rebuilt the allow-lists from Python sets on every
-    call, as long as sanitizing a typical body itself (about 20 µs of 40)."""
-    attribute_filter = partial(_filter_attribute, local_images_only, url_schemes if filter_schemes else None) \
-        if local_images_only or filter_schemes else None
+def _new_cleaner(url_schemes: Iterable[str],
+                 attribute_filter: Callable[[str, str, str], str | None] | None) -> nh3.Cleaner:
+    """The allow-list sanitizer's policy, in one place: what bodies are cleaned with, and re-cleaned
+    with when their addresses are rewritten (absolute_html)."""
     return nh3.Cleaner(
         tags=_TAGS,
         attributes=_ATTRIBUTES,
@@ -153,6 +151,15 @@ def _cleaner(url_schemes: frozenset[str], local_images_only: bool, filter_scheme
         link_rel="nofollow ugc noopener",
         strip_comments=True,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _cleaner(url_schemes: frozenset[str], local_images_only: bool, filter_schemes: bool) -> nh3.Cleaner:
+    """One nh3 Cleaner per policy: `nh3.clean` rebuilt the allow-lists from Python sets on every
+    call, as long as sanitizing a typical body itself (about 20 µs of 40)."""
+    attribute_filter = partial(_filter_attribute, local_images_only, url_schemes if filter_schemes else None) \
+        if local_images_only or filter_schemes else None
+    return _new_cleaner(url_schemes, attribute_filter)
 
 
 def sanitize_html(raw_html: str, url_schemes: set[str], remote_images: bool = False) -> str:
@@ -181,8 +188,7 @@ def absolute_html(clean_html: str, page_url: str, url_schemes: Iterable[str]) ->
     def absolute(tag: str, attribute: str, value: str) -> str:
         return urljoin(page_url, value) if attribute in ("href", "src") else value
 
-    return nh3.Cleaner(tags=_TAGS, attributes=_ATTRIBUTES, attribute_filter=absolute, url_schemes=set(url_schemes),
-                       link_rel="nofollow ugc noopener", strip_comments=True).clean(clean_html)
+    return _new_cleaner(url_schemes, absolute).clean(clean_html)
 
 
 def plain_text(clean_html: str) -> str:
