@@ -101,16 +101,19 @@ def asset_units(wall: Wall, config: Config, theme: Theme) -> list[OutputUnit]:
         return OutputUnit(out_path, fingerprint("file", hashlib.sha256(data).hexdigest()), lambda: data)
 
     def avatar_unit(person: Person, out_path: str, source: Path) -> OutputUnit:
-        """Published without the photo's location, device and other metadata (imagemeta.py)."""
+        """Published without the photo's location, device and other metadata (imagemeta.py), stripped
+        when rendered: validation has just read it whole, and a build that keeps it never strips it again."""
         data = source.read_bytes()
-        try:
-            published = strip_metadata(data, source.suffix)
-        except ImageError as exc:  # validation read it well formed: it changed since
-            where = person.avatar_pos or SourcePos(person.source, 1, 1)
-            raise ContentError([Problem(where, f"avatar '{person.avatar_source}' is not a readable image: {exc}",
-                                        "save it again")]) from exc
-        return OutputUnit(out_path, fingerprint("avatar", STRIPPER_VERSION, hashlib.sha256(data).hexdigest()),
-                          lambda: published)
+
+        def render() -> bytes:
+            try:
+                return strip_metadata(data, source.suffix)
+            except ImageError as exc:  # validation read it well formed: it changed since
+                where = person.avatar_pos or SourcePos(person.source, 1, 1)
+                raise ContentError([Problem(where, f"avatar '{person.avatar_source}' is not a readable image: "
+                                            f"{exc}", "save it again")]) from exc
+
+        return OutputUnit(out_path, fingerprint("avatar", STRIPPER_VERSION, hashlib.sha256(data).hexdigest()), render)
 
     for out_path, source in theme.static_files().items():
         units.append(file_unit(out_path, source))

@@ -107,12 +107,12 @@ def internal_problem(exc: BaseException) -> Problem:
 
 
 def explain_with(theme: Theme) -> Callable[[BaseException], Problem]:
-    """What a failed render is: the theme's error at the template line (build's wording, and one
-    text for every page a template breaks, so the preview reloads once), else a bug."""
+    """What a failed render is: a content error as raised, the theme's error at the template line
+    (build's wording, and one text for every page a template breaks, so the preview reloads once), else a bug."""
 
     def explain(exc: BaseException) -> Problem:
-        error = theme.template_error(exc)
-        return error.problems[0] if error is not None else internal_problem(exc)
+        error = exc if isinstance(exc, ContentError) else theme.template_error(exc)  # already the writer's
+        return error.problems[0] if error is not None and error.problems else internal_problem(exc)
 
     return explain
 

@@ -13,7 +13,8 @@ from servekit import KUDOS, copy_wall
 
 from kudoswall.build import load_wall, plan_outputs, render_site
 from kudoswall.config import load_config
-from kudoswall.serve_site import LiveSite, RenderFailed, SiteBuilder, render_all
+from kudoswall.errors import ContentError, Problem, SourcePos
+from kudoswall.serve_site import LiveSite, RenderFailed, SiteBuilder, SiteFile, explain_with, render_all
 from kudoswall.theme import Theme, resolve_theme_dir
 from kudoswall.watch import ChangeKind
 
@@ -142,6 +143,19 @@ def test_an_edit_after_a_commit_shows_the_new_history(wall: Path) -> None:
     page = render_all(builder.snapshot)["k/2023-01-10-ada-on-grace-outage/index.html"]
     assert b"2 revisions" in page
     assert render_all(builder.snapshot) == clean_build(wall)
+
+
+def test_a_content_error_raised_while_rendering_is_shown_as_itself(wall: Path) -> None:
+    """An avatar is stripped of its metadata when rendered; one damaged since validation read it says so."""
+    problem = Problem(SourcePos("content/people/ada-okafor.yaml", 3, 9), "avatar 'ada.jpg' is not a readable image")
+
+    def render() -> bytes:
+        raise ContentError([problem])
+
+    theme = Theme(load_config(wall), resolve_theme_dir(load_config(wall)))
+    with pytest.raises(RenderFailed) as failure:
+        SiteFile("f", render, explain=explain_with(theme)).content()
+    assert failure.value.problem == problem
 
 
 def test_a_save_that_keeps_size_and_time_is_still_seen(wall: Path, builder: SiteBuilder) -> None:
