@@ -237,7 +237,8 @@ def _people(config: Config) -> tuple[dict[str, str], frozenset[str]]:
     for path in people_paths:
         person = parse_person(read_source(config, path), config).person
         names[path.stem] = person.name if person else path.stem
-        removed |= {path.stem} if person and person.removed else set()
+        if person is not None and person.removed:
+            removed.add(path.stem)
     return names, frozenset(removed)
 
 
