@@ -134,7 +134,10 @@ class Preview:
             return result
 
     def _on_batch(self, batch: ChangeBatch) -> None:
-        self.rebuild(batch)
+        with self._lock:
+            unmoved = batch.kinds == {"history"} and not self.builder.history_moved()
+        if not unmoved:  # else a branch was made or moved elsewhere: the pages read HEAD's history only
+            self.rebuild(batch)
 
     def _report(self, result: RebuildResult, batch: ChangeBatch | None) -> None:
         what = f" ({batch.describe()})" if batch is not None else ""

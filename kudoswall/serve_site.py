@@ -192,13 +192,19 @@ class SiteBuilder:
         if self._plan is None or self._stale or kinds != {"content"} or not paths or self.config is None \
                 or self.theme is None:
             return None
-        git = self._plan.permanence.git
-        if (git.head if git is not None else "") != current_head(self.config.root):
+        if self.history_moved():
             return None  # a commit or a checkout since: every kudos' history may have changed
         edited = self.cache.reparse_kudos(self.config, paths)
         if edited is None:
             return None
         return replan_edits(self._plan, edited, self.config, self.theme, self._warnings)
+
+    def history_moved(self) -> bool:
+        """Is HEAD another commit than the one the last plan read git's history at?"""
+        if self._plan is None or self.config is None:
+            return True
+        git = self._plan.permanence.git
+        return (git.head if git is not None else "") != current_head(self.config.root)
 
     def _finish(self, plan: pipeline.Plan, started: float, replanned: list[OutputUnit] | None = None
                 ) -> RebuildResult:

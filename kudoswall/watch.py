@@ -1,7 +1,7 @@
 """Watching a wall for `serve`: which file events matter, and when a burst of them is over.
 
 Events are sorted Zola-style by what they can affect (config, templates, static files, the
-theme, content), editor litter is dropped, and a debouncer turns a burst — an atomic save, a
+theme, content, git history), editor litter is dropped, and a debouncer turns a burst — an atomic save, a
 `git checkout` of 200 files — into one batch. The clock is injectable so tests need no sleeps.
 The output folder is never watched: only the folders the build reads are, so no rebuild loops.
 """
@@ -29,10 +29,11 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
 from .config import CONFIG_FILE, Config
+from .history import run_git
 from .text import is_editor_temp_file
 from .theme_dirs import WALL_STATIC, WALL_TEMPLATES
 
-ChangeKind = Literal["config", "template", "static", "theme", "content"]
+ChangeKind = Literal["config", "template", "static", "theme", "content", "history"]
 LOCK_FILE = "kudoswall.lock"  # read by the build (permanence), so a change to it is a content change
 
 # Beyond kudoswall.text's list: Chrome's File System Access swap files, Kate's swap files,
@@ -70,6 +71,36 @@ class ChangeBatch:
 
 
 @dataclass(frozen=True)
+class GitRefs:
+    """Where a commit, a checkout or a reset shows without any file of the wall changing: HEAD, and
+    the branch it points at. The pages show each kudos' revisions, dates and verified author from
+    git, so the preview has to notice these too."""
+
+    head: Path  # <git dir>/HEAD (a linked worktree has its own)
+    common: Path  # the repository's shared folder: refs/heads/ and packed-refs
+
+    @classmethod
+    def of(cls, root: Path) -> GitRefs | None:
+        """None outside a checkout, or with a git too old to print absolute paths (before 2.31)."""
+        output = run_git(root, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir")
+        lines = output.splitlines() if output is not None else []
+        if len(lines) != 2 or not all(os.path.isabs(line) for line in lines):
+            return None
+        return cls(Path(os.path.normpath(lines[0])) / "HEAD", Path(os.path.normpath(lines[1])))
+
+    def folders(self) -> list[tuple[Path, bool]]:
+        """HEAD's and packed-refs' folders alone (not objects/, logs/…), and the branches under them."""
+        shared = [] if self.common == self.head.parent else [(self.common, False)]
+        return [(self.head.parent, False), *shared, (self.common / "refs" / "heads", True)]
+
+    def moved(self, path: PurePath) -> bool:
+        """Is `path` HEAD or a branch? Git writes each through a `.lock` file renamed over it."""
+        if path.name.endswith(".lock"):
+            return False
+        return path in (self.head, self.common / "packed-refs") or _inside(path, self.common / "refs" / "heads")
+
+
+@dataclass(frozen=True)
 class WatchLayout:
     """The folders a build reads, and the one it writes (which is never watched)."""
 
@@ -77,33 +108,37 @@ class WatchLayout:
     content: Path
     theme: Path
     output: Path
+    git: GitRefs | None = None
 
     @classmethod
     def of(cls, config: Config, theme_dir: Path) -> WatchLayout:
         root = config.root.resolve()
         return cls(root, (root / config.content_dir).resolve(), theme_dir.resolve(),
-                   (root / config.output_dir).resolve())
+                   (root / config.output_dir).resolve(), GitRefs.of(root))
 
     @classmethod
     def fallback(cls, root: Path, theme_dir: Path) -> WatchLayout:
         """Before kudoswall.yaml is readable: the default folders."""
         root = root.resolve()
-        return cls(root, root / "content", theme_dir.resolve(), root / "site")
+        return cls(root, root / "content", theme_dir.resolve(), root / "site", GitRefs.of(root))
 
     def watched_folders(self) -> list[tuple[Path, bool]]:
-        """(folder, recursive): the root alone for kudoswall.yaml, then each input folder."""
+        """(folder, recursive): the root alone for kudoswall.yaml, then each input folder, then git's refs."""
         folders = [(self.root, False), (self.content, True), (self.root / WALL_TEMPLATES, True),
                    (self.root / WALL_STATIC, True), (self.theme, True)]
-        return [(folder, recursive) for folder, recursive in folders
-                if not (recursive and (folder == self.output or _inside(folder, self.output)))]
+        folders = [(folder, recursive) for folder, recursive in folders
+                   if not (recursive and (folder == self.output or _inside(folder, self.output)))]
+        return folders + [entry for entry in (self.git.folders() if self.git else []) if entry not in folders]
 
     def classify(self, path: str) -> Change | None:
         """What a change to `path` can affect, or None when it cannot affect the site."""
         absolute = PurePath(os.path.normpath(path))
-        if is_temp_name(absolute.name) or _inside(absolute, self.output) or absolute == self.output:
-            return None
         inside_root = _inside(absolute, self.root)
         shown = absolute.relative_to(self.root).as_posix() if inside_root else str(absolute)
+        if self.git is not None and self.git.moved(absolute):
+            return Change("history", shown)
+        if is_temp_name(absolute.name) or _inside(absolute, self.output) or absolute == self.output:
+            return None
         folders: tuple[tuple[Path, ChangeKind], ...] = (
             (self.content, "content"), (self.root / WALL_TEMPLATES, "template"),
             (self.root / WALL_STATIC, "static"), (self.theme, "theme"))

@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from kudoswall.build import build_site
 from kudoswall.config import load_config
 from kudoswall.serve import Preview
 from kudoswall.serve_http import BadRequest, content_type, request_segments
+from kudoswall.watch import Change, ChangeBatch
 
 SECRET = "TOP-SECRET-MARKER"
 
@@ -83,6 +85,37 @@ def test_an_edit_is_served_within_seconds_and_a_broken_file_shows_its_error(wall
         wait_until(preview, lambda state: not state.errors)
         _, _, body = request(preview, KUDOS_PAGE)
         assert b"safe and fixed through" in body and live_data(body)["errors"] == []
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_commit_that_changes_no_file_shows_the_new_history(wall: Path) -> None:
+    """Pages show each kudos' revisions from git; `git commit` writes no file of the wall, only git's refs."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
+           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(wall), *args], env=env, check=True, capture_output=True)
+
+    (wall / ".gitignore").write_text(".kudoswall-cache/\n")
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "first")
+    source = wall / KUDOS
+    with running_preview(wall) as preview:
+        _, _, body = request(preview, KUDOS_PAGE)
+        assert b"2 revisions" not in body
+        version = preview.live.current.version
+        write(source, source.read_text().replace("safe through", "safe and sound through"))
+        state = wait_until(preview, lambda state: state.version != version)
+        assert b"2 revisions" not in request(preview, KUDOS_PAGE)[2]  # edited, not committed yet
+        git("commit", "-q", "-am", "second")
+        wait_until(preview, lambda later: later.version != state.version)
+        assert b"2 revisions" in request(preview, KUDOS_PAGE)[2]
+        rebuilds = preview.rebuilds
+        branch = ChangeBatch((Change("history", ".git/refs/heads/elsewhere"),))
+        git("branch", "elsewhere")
+        preview._on_batch(branch)  # HEAD's history is the same: nothing to rebuild
+        assert preview.rebuilds == rebuilds
 
 
 def test_a_new_base_url_path_moves_the_site(wall: Path) -> None:

@@ -6,6 +6,8 @@ the real watchdog observer and waits for its batch)."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -22,7 +24,16 @@ from watchdog.events import (
     FileSystemEvent,
 )
 
-from kudoswall.watch import ChangeBatch, Debouncer, EventSorter, WallWatcher, WatchLayout, is_temp_name
+from kudoswall.watch import (
+    Change,
+    ChangeBatch,
+    Debouncer,
+    EventSorter,
+    GitRefs,
+    WallWatcher,
+    WatchLayout,
+    is_temp_name,
+)
 
 ROOT = Path("/walls/team")
 LAYOUT = WatchLayout(root=ROOT, content=ROOT / "content", theme=Path("/opt/themes/plain"), output=ROOT / "site")
@@ -186,3 +197,48 @@ def test_the_real_watcher_reports_an_atomic_save(tmp_path: Path) -> None:
     finally:
         watcher.stop()
     assert [(c.kind, c.path) for c in batches[0].changes] == [("content", "content/kudos/2024-05-01-ada.md")]
+
+
+def test_git_head_and_branches_are_history_and_the_rest_of_git_is_ignored() -> None:
+    refs = GitRefs(head=ROOT / ".git/worktrees/two/HEAD", common=ROOT / ".git")
+    layout = WatchLayout(root=ROOT, content=ROOT / "content", theme=Path("/opt/themes/plain"), output=ROOT / "site",
+                         git=refs)
+    for path in (".git/worktrees/two/HEAD", ".git/packed-refs", ".git/refs/heads/main", ".git/refs/heads/team/ada"):
+        assert layout.classify(str(ROOT / path)) == Change("history", path)
+    for path in (".git/HEAD", ".git/refs/heads/main.lock", ".git/index", ".git/objects/ab/cdef", ".git/ORIG_HEAD",
+                 ".git/refs/remotes/origin/main", ".git/logs/HEAD"):
+        assert layout.classify(str(ROOT / path)) is None, path
+    folders = layout.watched_folders()
+    assert (ROOT / ".git/worktrees/two", False) in folders and (ROOT / ".git", False) in folders
+    assert (ROOT / ".git/refs/heads", True) in folders
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_real_watcher_reports_a_commit_that_changes_no_file(tmp_path: Path) -> None:
+    """A commit changes each kudos' revisions and dates on the pages, and no file of the wall."""
+    root = tmp_path / "wall"
+    (root / "content/kudos").mkdir(parents=True)
+    (root / "content/kudos/2024-05-01-ada.md").write_text("text\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
+           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], env=env, check=True)
+    layout = WatchLayout(root=root.resolve(), content=(root / "content").resolve(),
+                         theme=(root / "theme").resolve(), output=(root / "site").resolve(),
+                         git=GitRefs.of(root.resolve()))
+    assert layout.git is not None
+    batches: list[ChangeBatch] = []
+    arrived = threading.Event()
+
+    def on_batch(batch: ChangeBatch) -> None:
+        batches.append(batch)
+        arrived.set()
+
+    watcher = WallWatcher(layout, on_batch, quiet=0.3, max_wait=5.0)
+    watcher.start()
+    try:
+        subprocess.run(["git", "-C", str(root), "add", "-A"], env=env, check=True)
+        subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", "first"], env=env, check=True)
+        assert arrived.wait(20.0), "no batch arrived"
+    finally:
+        watcher.stop()
+    assert {(c.kind, c.path) for batch in batches for c in batch.changes} == {("history", ".git/refs/heads/main")}
