@@ -85,6 +85,10 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
     def scan(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
         found: list[str] = []
         if not folder.is_dir():
+            if os.path.lexists(folder):  # a file where the folder goes: its kudos would silently be none
+                rel = relative_path(folder, config.root)
+                problems.append(Problem(SourcePos(rel), f"'{rel}' is a file, not a folder",
+                                        f"move the file away and keep the {folder.name} files in a folder {rel}/"))
             return []
         prefix = relative_path(folder, config.root) + "/"  # relpath per file costs 10,000s of calls
         with os.scandir(folder) as entries:
@@ -114,6 +118,12 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
             rel = os.path.relpath(folder, config.root)
             return [], [], [Problem(SourcePos(rel), "symbolic links are not followed in the content folder",
                                     "replace the link with the folder itself")]
+    if not content.is_dir():  # a misspelt content_dir would otherwise build an empty wall
+        rel = relative_path(content, config.root)
+        what = "is a file, not a folder" if os.path.lexists(content) else "does not exist"
+        return [], [], [Problem(SourcePos(rel), f"the content folder '{rel}' {what}",
+                                "set content_dir in kudoswall.yaml to the folder holding people/ and kudos/ "
+                                "('kudoswall init' makes one)")]
     return scan(content / PEOPLE_DIR, (".yaml", ".yml")), scan(content / KUDOS_DIR, KUDOS_SUFFIXES), problems
 
 

@@ -194,7 +194,8 @@ def test_only_people_and_kudos_files_are_listed_and_editor_leftovers_are_skipped
         "(replace the link with the file itself)"]
 
 
-def test_a_wall_without_content_folders_has_no_files(tmp_path: Path) -> None:
+def test_a_content_folder_without_people_and_kudos_folders_has_no_files(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
     assert list_source_files(Config(root=tmp_path)) == ([], [], [])
 
 
@@ -216,3 +217,23 @@ def test_spaces_after_either_front_matter_fence_are_allowed_and_positions_stay_r
     assert kudos_problems(f"-- -\n{FRONT}---\nx\n")[0].endswith("missing front matter: a kudos file starts with a "
                                                               "line '---' (put the fields between two '---' lines "
                                                               "above the text)")
+
+
+def test_a_file_where_a_content_folder_goes_is_an_error_not_an_empty_wall(tmp_path: Path) -> None:
+    (tmp_path / "content/people").mkdir(parents=True)
+    (tmp_path / "content/kudos").write_text("a kudos folder squashed into a file\n", "utf-8")
+    _, _, problems = list_source_files(Config(root=tmp_path))
+    assert [format_problem(p) for p in problems] == [
+        "content/kudos: 'content/kudos' is a file, not a folder "
+        "(move the file away and keep the kudos files in a folder content/kudos/)"]
+
+
+@pytest.mark.parametrize("is_file", [False, True])
+def test_a_missing_content_folder_is_an_error_not_an_empty_wall(tmp_path: Path, is_file: bool) -> None:
+    """A misspelt content_dir would otherwise build, and check pass, a wall with nothing on it."""
+    if is_file:
+        (tmp_path / "contents").write_text("x", "utf-8")
+    _, _, problems = list_source_files(Config(root=tmp_path, content_dir="contents"))
+    assert [p.message for p in problems] == [
+        f"the content folder 'contents' {'is a file, not a folder' if is_file else 'does not exist'}"]
+    assert problems[0].pos.path == "contents"

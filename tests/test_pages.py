@@ -326,6 +326,7 @@ def test_a_wall_with_nobody_on_it_still_builds_sound_pages_and_feeds(tmp_path: P
     wall = tmp_path / "wall"
     wall.mkdir()
     (wall / "kudoswall.yaml").write_text("title: Empty\nbase_url: https://example.org/\n", "utf-8")
+    (wall / "content").mkdir()
     site = BuiltSite.build(wall, tmp_path / "site")
     assert {"index.html", "people/index.html", "skills/index.html", "404.html", "feed.xml", "feed.json"} <= set(
         site.files)
