@@ -77,9 +77,9 @@ _CONFUSABLES = str.maketrans(
         "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
         "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d", "ӏ": "l", "ɡ": "g",
         "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p", "С": "c",
-        "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "i", "Ј": "j",
+        "Т": "t", "У": "y", "Х": "x", "Ѕ": "s", "І": "l", "Ј": "j", "Ӏ": "l",
         "α": "a", "ο": "o", "ρ": "p", "ν": "v", "ι": "i", "κ": "k", "τ": "t", "υ": "u",
-        "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m", "Ν": "n",
+        "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "l", "Κ": "k", "Μ": "m", "Ν": "n",
         "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
         "0": "o", "1": "l", "|": "l",
         # Latin small capitals and IPA letters, more Cyrillic, Greek and Armenian lookalikes
@@ -96,8 +96,11 @@ def identity_skeleton(text: str) -> str:
     """A form in which two names that look alike compare equal (after Unicode TR39's idea).
 
     A capital I is folded to l before case folding, as TR39 does: 'Ilya' and 'IIya' look alike.
+    Capitals are mapped before case folding too: folded, Greek Μ and Η become μ and η, which look
+    like no Latin letter, and 'Μark' (Greek capital mu) would pass for a name of its own.
     """
-    folded = unicodedata.normalize("NFKC", text).replace("I", "l").casefold().translate(_CONFUSABLES)
+    capitals = unicodedata.normalize("NFKC", text).replace("I", "l").translate(_CONFUSABLES)
+    folded = capitals.casefold().translate(_CONFUSABLES)
     return " ".join(folded.replace("rn", "m").replace("vv", "w").split())
 
 

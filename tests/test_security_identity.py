@@ -100,6 +100,18 @@ def test_a_name_that_looks_like_another_is_an_error(tmp_path: Path, lookalike: s
     assert f"'{original}'" in message and f"'{shown}'" in message
 
 
+@pytest.mark.parametrize(("lookalike", "original"), [
+    ("\u0397elen", "Helen"), ("\u039cark", "Mark"), ("\u0392en", "Ben"), ("\u039dina", "Nina"),
+    ("\u0396o\u00eb \u039cart\u00edn", "Zo\u00eb Mart\u00edn"), ("\u0399an", "Ian"), ("\u0395mma", "Emma"),
+    ("\u03a7avier", "Xavier"), ("\u03a5an", "Yan"),  # Greek capitals
+    ("\u0406van", "Ivan"), ("\u04c0van", "Ivan"),  # Cyrillic capital I and palochka
+])
+def test_a_name_with_lookalike_capitals_from_another_script_is_an_error(
+        tmp_path: Path, lookalike: str, original: str) -> None:
+    [message] = errors_for(tmp_path, {"zed": {"name": lookalike}, "yan": {"name": original}})
+    assert f"'{lookalike}' looks like '{original}'" in message or f"'{original}' looks like '{lookalike}'" in message
+
+
 def test_the_lookalike_message_names_both_files(tmp_path: Path) -> None:
     assert errors_for(tmp_path, {"zed": {"name": "Gr\u0430ce"}}) == [
         "content/people/zed.yaml:1:1: name 'Gr\u0430ce' looks like 'Grace' (content/people/grace.yaml) but is "
