@@ -9,6 +9,7 @@ every value stood and how it was written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,6 +188,10 @@ def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
     return front, body, body_line
 
 
+_NOT_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What YAML 1.1 refuses in a stream (PyYAML's Reader.NON_PRINTABLE)."""
+
+
 def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
     """Parse one YAML mapping; `first_line` is where `text` starts in the file."""
     offset = first_line - 1
@@ -202,9 +207,12 @@ def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
             [Problem(SourcePos(path, line, column), f"invalid YAML: {what}", "check indentation and quoting")]
         ) from None
     except yaml.reader.ReaderError as exc:  # a character YAML refuses outright (control characters)
-        before = text[: exc.position]
+        # libyaml gives the position in UTF-8 bytes, PyYAML's reader in characters: find it again
+        refused = _NOT_YAML_PRINTABLE.search(text)
+        position = refused.start() if refused else len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        before = text[:position]
         line = before.count("\n") + first_line
-        column = exc.position - (before.rfind("\n") + 1) + 1
+        column = position - (before.rfind("\n") + 1) + 1
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
         message = f"file contains a character that is not allowed (U+{code:04X})"
         hint = "remove it, or write the text again"

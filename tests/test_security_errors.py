@@ -16,6 +16,7 @@ from kudoswall.build import load_wall
 from kudoswall.config import load_config
 from kudoswall.errors import ContentError, format_problem
 from kudoswall.load import SourceFile, parse_kudos, parse_person, read_source
+from kudoswall.sourcefile import SourceError, parse_yaml
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -184,3 +185,16 @@ def test_the_command_line_turns_a_damaged_file_into_problems(tmp_path: Path) -> 
     assert (code, out) == (1, "")
     assert err == ("kudoswall.yaml:1:8: file contains a character that is not allowed (U+0001) "
                    "(remove it, or write the text again)\nkudoswall: 1 error; nothing was written\n")
+
+
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ("title: Zoë Martín — Żółć gęślą jaźń 😀😀\ncontext: Ünïcödé\nbody: \"a\x07b\"\n\n\n\n", 3, 9),
+    ("title: \x01", 1, 8),
+    ("a: éé\x07", 1, 6),
+])
+def test_a_refused_character_is_placed_at_its_line_and_column_after_non_ascii_text(
+        tmp_path: Path, text: str, line: int, column: int) -> None:
+    """libyaml counts the position in UTF-8 bytes: every accented letter before it moved the error on."""
+    with pytest.raises(SourceError) as raised:
+        parse_yaml("content/kudos/x.yaml", text)
+    assert [(p.pos.line, p.pos.column) for p in raised.value.problems] == [(line, column)]
