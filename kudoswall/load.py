@@ -21,7 +21,7 @@ from .models import FieldPositions, Identities, Kudos, Link, Person, Skill
 from .schema import validate_document
 from .slugs import is_slug, slugify
 from .sourcefile import SourceError, YamlDocument, decode_source, parse_yaml, split_front_matter
-from .text import check_text, is_editor_temp_file, printable
+from .text import check_text, first_refused, is_editor_temp_file, printable
 
 PEOPLE_DIR = "people"
 KUDOS_DIR = "kudos"
@@ -216,6 +216,16 @@ def _identities(values: dict[str, Any] | None) -> Identities | None:
                       keys=tuple(values.get("keys") or ()))
 
 
+def _refused_at(path: str, raw_body: str, body_line: int) -> SourcePos:
+    """The line and column of the body's first refused character, when the body is the file's own text
+    (below a Markdown file's front matter; a YAML block's indentation is not in the value)."""
+    refused = first_refused(raw_body, strict_identity=False, allow_newlines=True)
+    if refused is None:
+        return SourcePos(path, body_line, 1)
+    index = refused[0]
+    return SourcePos(path, body_line + raw_body.count("\n", 0, index), index - raw_body.rfind("\n", 0, index))
+
+
 def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
     path = source.rel_path
     try:
@@ -236,6 +246,7 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
         return ParseResult(problems=tuple(exc.problems))
     problems = validate_document("kudos", document, config.field_limits)
     _text_fields(document, ("title", "context"), problems, strict=False)
+    raw_body = body if path.endswith(".md") else ""  # as in the file: a refused character is placed in it
     body = unicodedata.normalize("NFC", body or "").strip("\n")
     status = document.values.get("status", "published")
     if not body.strip() and status == "published":
@@ -247,7 +258,7 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
                                 f"the text is too long ({len(body):,} characters; at most {config.max_body_length:,})",
                                 "shorten it, or raise max_body_length in kudoswall.yaml"))
     elif message := check_text(body, strict_identity=False, allow_newlines=True):
-        problems.append(Problem(SourcePos(path, body_line, 1), f"the text {message}", "retype the text"))
+        problems.append(Problem(_refused_at(path, raw_body, body_line), f"the text {message}", "retype the text"))
     elif config.min_words and status == "published" and len(body.split()) < config.min_words:
         problems.append(Problem(SourcePos(path, body_line, 1),
                                 f"the text is too short ({len(body.split())} words; at least {config.min_words})",

@@ -24,10 +24,16 @@ def check_text(text: str, strict_identity: bool, allow_newlines: bool = False) -
     and zero-width characters are refused in names, where they enable impersonation. A regex
     finds the candidates (in C: every body of a wall passes through here), `_refusal` says why.
     """
+    refused = first_refused(text, strict_identity, allow_newlines)
+    return refused[1] if refused else ""
+
+
+def first_refused(text: str, strict_identity: bool, allow_newlines: bool = False) -> tuple[int, str] | None:
+    """Where in `text` the first character check_text refuses is, and why; None when it is fine."""
     for match in _suspects(strict_identity, allow_newlines).finditer(text):
         if reason := _refusal(match.group(), strict_identity, allow_newlines):
-            return reason
-    return ""
+            return match.start(), reason
+    return None
 
 
 def _refusal(ch: str, strict_identity: bool, allow_newlines: bool) -> str:

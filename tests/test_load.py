@@ -138,6 +138,17 @@ def test_a_body_over_the_limit_is_refused() -> None:
                        "(150 characters; at most 100) (shorten it, or raise max_body_length in kudoswall.yaml)")
 
 
+@pytest.mark.parametrize(("body", "line", "column"), [
+    ("\n\nline one\nline two\nline three has \u202e bidi", 11, 16),
+    ("Zoë — Żółć\nli\x07ne", 8, 3),
+    ("\x0bfirst", 7, 1),
+])
+def test_a_refused_character_in_a_markdown_body_is_placed_where_it_is(body: str, line: int, column: int) -> None:
+    """An invisible character is hard to find: the line and column of the character, not of the body."""
+    [problem] = kudos_problems(f"---\n{FRONT}---\n{body}\n")
+    assert problem.startswith(f"content/kudos/2024-05-01-ada-on-grace.md:{line}:{column}: the text contains")
+
+
 def test_a_front_matter_that_is_never_closed_is_reported() -> None:
     assert kudos_problems(f"---\n{FRONT}Text.\n") == [
         "content/kudos/2024-05-01-ada-on-grace.md:1:1: front matter is not closed "
