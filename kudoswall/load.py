@@ -82,7 +82,20 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
     """People and kudos files of the wall, sorted; symlinks are refused, never followed."""
     problems: list[Problem] = []
 
-    def scan(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    def unread(rel: str, entry: os.DirEntry[str], suffixes: tuple[str, ...], only_sources: bool) -> None:
+        """A file that looks meant to be read but would not be: its kudos would never be published."""
+        if not (only_sources or entry.name.lower().endswith(suffixes)):
+            return  # content/people also holds avatars, in any folder
+        folder = rel.rpartition("/")[0]
+        endings = ", ".join(suffixes[:-1]) + " or " + suffixes[-1]
+        if entry.is_dir():
+            problems.append(Problem(SourcePos(rel), f"'{entry.name}' is a folder, and only the files directly in "
+                                    f"{folder}/ are read", "move its files up into the folder, or out of it"))
+        else:
+            problems.append(Problem(SourcePos(rel), f"'{entry.name}' is not read: only files ending in {endings} are",
+                                    f"rename it to end in {suffixes[0]}, or move it out of {folder}/"))
+
+    def scan(folder: Path, suffixes: tuple[str, ...], only_sources: bool) -> list[Path]:
         found: list[str] = []
         if not folder.is_dir():
             if os.path.lexists(folder):  # a file where the folder goes: its kudos would silently be none
@@ -110,6 +123,8 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
                     continue
                 if entry.is_file() and entry.name.endswith(suffixes):
                     found.append(entry.name)
+                else:
+                    unread(rel, entry, suffixes, only_sources)
         return _child_paths_of(folder, sorted(found))  # sorting names, not Paths: 10x faster
 
     content = config.content_path
@@ -124,7 +139,8 @@ def list_source_files(config: Config) -> tuple[list[Path], list[Path], list[Prob
         return [], [], [Problem(SourcePos(rel), f"the content folder '{rel}' {what}",
                                 "set content_dir in kudoswall.yaml to the folder holding people/ and kudos/ "
                                 "('kudoswall init' makes one)")]
-    return scan(content / PEOPLE_DIR, (".yaml", ".yml")), scan(content / KUDOS_DIR, KUDOS_SUFFIXES), problems
+    return (scan(content / PEOPLE_DIR, (".yaml", ".yml"), only_sources=False),
+            scan(content / KUDOS_DIR, KUDOS_SUFFIXES, only_sources=True), problems)
 
 
 def relative_path(path: Path, root: Path) -> str:

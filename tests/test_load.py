@@ -202,7 +202,28 @@ def test_only_people_and_kudos_files_are_listed_and_editor_leftovers_are_skipped
     assert [p.name for p in found_kudos] == ["a.md", "b.yaml", "c.yml"]
     assert [format_problem(p) for p in problems] == [
         "content/people/link.yaml: symbolic links are not followed in the content folder "
-        "(replace the link with the file itself)"]
+        "(replace the link with the file itself)",
+        "content/kudos/d.markdown: 'd.markdown' is not read: only files ending in .md, .yaml or .yml are "
+        "(rename it to end in .md, or move it out of content/kudos/)"]
+
+
+def test_a_kudos_that_would_never_be_read_is_an_error_and_a_persons_pictures_are_not(tmp_path: Path) -> None:
+    """A kudos named .MD, or put in a subfolder, passed check and was never published."""
+    people, kudos_dir = tmp_path / "content/people", tmp_path / "content/kudos"
+    (people / "avatars").mkdir(parents=True)
+    (kudos_dir / "2024").mkdir(parents=True)
+    for path in ("people/ada.yaml", "people/ada.jpg", "people/avatars/zoe.png", "people/notes.txt",
+                 "people/Zoe.YAML", "kudos/2024-05-01-a.MD", "kudos/2024/2024-05-02-b.md", "kudos/.gitkeep"):
+        (tmp_path / "content" / path).write_text("x", "utf-8")
+    found_people, found_kudos, problems = list_source_files(Config(root=tmp_path))
+    assert [p.name for p in found_people] == ["ada.yaml"] and found_kudos == []
+    assert sorted(format_problem(p) for p in problems) == [
+        "content/kudos/2024-05-01-a.MD: '2024-05-01-a.MD' is not read: only files ending in .md, .yaml or .yml are "
+        "(rename it to end in .md, or move it out of content/kudos/)",
+        "content/kudos/2024: '2024' is a folder, and only the files directly in content/kudos/ are read "
+        "(move its files up into the folder, or out of it)",
+        "content/people/Zoe.YAML: 'Zoe.YAML' is not read: only files ending in .yaml or .yml are "
+        "(rename it to end in .yaml, or move it out of content/people/)"]
 
 
 def test_a_content_folder_without_people_and_kudos_folders_has_no_files(tmp_path: Path) -> None:
