@@ -17,7 +17,7 @@ from .config import Config
 from .errors import ContentError, Problem, ProblemLog, SourcePos, format_problem, sorted_problems
 from .feeds import feed_units, sitemap_units
 from .imagemeta import STRIPPER_VERSION, ImageError, strip_metadata
-from .incremental import warm_templates, write_site
+from .incremental import output_collisions, warm_templates, write_site
 from .links import url_path_of
 from .load import SourceFile, list_source_files
 from .lockfile import Lock, read_lock
@@ -297,6 +297,14 @@ def check_wall(config: Config, strict: bool = False) -> LoadedWall:
     if broken_theme:
         raise ContentError(sorted_problems([*loaded.problems, *broken_theme]))
     return loaded
+
+
+def output_problems(wall: Wall, config: Config, permanence: Permanence) -> list[Problem]:
+    """For `check`: the clashes between output files that a build would refuse (an alias on the
+    address of a feed, two static files differing only by case), planned but not rendered."""
+    theme = Theme(config, resolve_theme_dir(config))
+    units = plan_units(wall, config, theme, kudos_keys(wall)) + permanence.units(theme)
+    return output_collisions(units)
 
 
 __all__ = [

@@ -77,7 +77,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .build import check_wall
+    from .build import check_wall, output_problems
     from .errors import sorted_problems
     from .honesty import near_duplicates
     from .permanence import evaluate, resolve_base
@@ -90,7 +90,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         raise ContentError(sorted_problems([*exc.problems, *read_lock(config.root).problems])) from None
     permanence = evaluate(loaded.wall, config, resolve_base(config.root, args.base))
-    problems = sorted_problems([*loaded.problems, *permanence.problems, *near_duplicates(loaded.wall.kudos)])
+    problems = sorted_problems([*loaded.problems, *permanence.problems, *near_duplicates(loaded.wall.kudos),
+                                *output_problems(loaded.wall, config, permanence)])
     if any(p.severity == "error" for p in problems) or (args.strict and problems):
         raise ContentError(problems)
     loaded.problems = problems

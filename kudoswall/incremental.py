@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from pathlib import Path
 import jinja2
 
 from . import cache
-from .errors import ContentError, Problem, SourcePos
+from .errors import ContentError, Problem, SourcePos, sorted_problems
 from .parallel import run_chunked
 from .theme import Theme
 from .units import OutputUnit
@@ -90,15 +91,18 @@ def _store_manifests(store: Path | None, output: Path, scope: str, units: list[O
     cache.store_items(store, _manifest_name(output), scope, items)
 
 
-def _refuse_duplicates(units: list[OutputUnit]) -> None:
-    """Two units for one file, or a file where another unit needs a folder: checked here for all
-    units, since kept files are never written (and workers make folders in any order). A clash
-    an alias causes is reported at the alias, which is what its writer can change."""
+def output_collisions(units: list[OutputUnit]) -> list[Problem]:
+    """Every clash between `units`, found before anything is written (so `check` reports them too):
+    two units for one file, a file where another unit needs a folder, and paths differing only by
+    letter case or Unicode form (a deploy to macOS or Windows keeps one of them). A clash an alias
+    causes is reported at the alias, which is what its writer can change."""
+    problems: list[Problem] = []
     first: dict[str, OutputUnit] = {}
     for unit in units:
         earlier = first.setdefault(unit.path, unit)
         if earlier is not unit:
-            raise _collision(f"two outputs are written to the same file '{unit.path}'", unit.path, unit, earlier)
+            problems.append(_collision(f"two outputs are written to the same file '{unit.path}'", unit.path,
+                                       unit, earlier))
     folders = {path.rpartition("/")[0] for path in first}
     for folder in list(folders):
         while folder:
@@ -108,16 +112,24 @@ def _refuse_duplicates(units: list[OutputUnit]) -> None:
             folders.add(folder)
     for path in sorted(folders & first.keys()):
         inside = (unit for unit in units if unit.path.startswith(f"{path}/"))
-        raise _collision(f"one output is written to the file '{path}', another into the folder '{path}/'", path,
-                         first[path], *inside)
+        problems.append(_collision(f"one output is written to the file '{path}', another into the folder "
+                                   f"'{path}/'", path, first[path], *inside))
+    seen: dict[str, str] = {}
+    for path in sorted(first):
+        other = seen.setdefault(unicodedata.normalize("NFC", path).casefold(), path)
+        if other != path:
+            problems.append(_collision(f"output files '{other}' and '{path}' differ only by letter case or Unicode "
+                                       "form; on case-insensitive file systems (macOS, Windows) one would replace "
+                                       "the other", path, first[path], first[other]))
+    return problems
 
 
-def _collision(message: str, path: str, *units: OutputUnit) -> OutputCollision:
+def _collision(message: str, path: str, *units: OutputUnit) -> Problem:
     origin = next((unit.origin for unit in units if unit.origin is not None), None)
     if origin is None:
-        return OutputCollision([Problem(SourcePos(path), message, "rename one of them")])
-    return OutputCollision([Problem(origin, f"an alias here is written to '{path}', which the site uses for "
-                                    "another file", "an alias must be an old address that nothing uses now")])
+        return Problem(SourcePos(path), message, "rename one of them")
+    return Problem(origin, f"an alias here is written to '{path}', which the site uses for another file",
+                   "an alias must be an old address that nothing uses now")
 
 
 def warm_templates(theme: Theme) -> None:
@@ -152,7 +164,8 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
     `finish` runs on the complete staging folder before it goes live and returns the files it wrote
     there (the search bundle); they are recorded, so the next build notices one damaged or removed."""
     output = output.absolute()
-    _refuse_duplicates(units)
+    if collisions := output_collisions(units):
+        raise OutputCollision(sorted_problems(collisions))
     live, older, finished = _load_manifests(store, output, scope)
     result = WriteResult()
     if (len(live) == len(units) and (output / MARKER).is_file() and "" in finished

@@ -105,6 +105,22 @@ def test_an_alias_that_takes_a_generated_file_is_an_error_at_the_alias(
     assert "which the site uses for another file (an alias must be an old address that nothing uses now)" in err
 
 
+def test_check_reports_every_output_clash_a_build_would_refuse_in_one_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`check` said OK and `build` then failed, one clash per run."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-new": kudos_md(aliases=["/feed.xml", "/index.html"])})
+    (root / "static").mkdir()
+    (root / "static" / "Logo.png").write_bytes(b"a")
+    (root / "static" / "logo.png").write_bytes(b"b")
+    for command in (["check", "--base", "none"], ["build", "--output", str(root / "site")]):
+        assert main([*command, "--source", str(root)]) == 1
+        lines = capsys.readouterr().err.splitlines()
+        assert [line.split(": ", 1)[0] for line in lines[:-1]] == [
+            "content/kudos/2024-05-01-new.md:7:1", "content/kudos/2024-05-01-new.md:7:1", "static/logo.png"]
+        assert "'feed.xml'" in lines[0] and "'index.html'" in lines[1] and "letter case" in lines[2]
+        assert lines[-1] == "kudoswall: 3 errors; nothing was written"
+
+
 def test_alias_paths() -> None:
     assert alias_path("old", "kudos") == "k/old/"
     assert alias_path("old", "person") == "people/old/"
