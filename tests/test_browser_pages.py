@@ -8,6 +8,7 @@ Needs Debian's chromium at /usr/bin/chromium (installed by .ci/run) and axe-play
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sitecheck import REPO, demo_site, paged_demo_site
+from sitecheck import FIXTURES, REPO, built_site, demo_site, paged_demo_site
 
 from kudoswall.config import load_config
 from kudoswall.search import index_site
@@ -87,6 +88,11 @@ def served() -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def served_paged() -> Iterator[Served]:
     yield from serve_site(paged_demo_site().output, index=False)
+
+
+@pytest.fixture(scope="module")
+def served_edge() -> Iterator[Served]:
+    yield from serve_site(built_site(FIXTURES / "edge-wall").output, index=False)
 
 
 @pytest.fixture(scope="module")
@@ -205,4 +211,101 @@ def test_without_javascript_the_header_search_leads_to_the_directories(browser: 
     page.get_by_role("link", name="people directory").click()
     page.wait_for_url("**/people/")
     assert page.locator("h1").inner_text()
+    context.close()
+
+
+def test_long_words_code_lines_and_urls_never_push_a_phone_page_sideways(browser: Any, served_edge: Served) -> None:
+    """A 42-letter surname, a 100-character command and a bare URL, on every page of the edge wall at 320 px."""
+    site = built_site(FIXTURES / "edge-wall")
+    pages = [site.url_of(rel)[len(site.base_url):] for rel in site.html_pages]
+    assert len(pages) > 20
+    context = browser.new_context(viewport={"width": 320, "height": 700})
+    page = context.new_page()
+    wide = {}
+    for path in pages:
+        page.goto(served_edge.root + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 1:
+            wide[path] = overflow
+    assert wide == {}
+    page.goto(served_edge.root + "k/2024-08-04-ada-on-hubert-code/")
+    assert page.evaluate("[...document.querySelectorAll('.prose pre')].every(e => e.scrollWidth <= e.clientWidth)")
+    context.close()
+
+
+def test_right_to_left_names_keep_their_place_in_a_sentence(browser: Any, served_edge: Served) -> None:
+    """'— יעל כהן, 12 July 2024': without isolation the day number joined the Hebrew run and showed before it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    after_name = """sel => [...document.querySelectorAll(sel)].map(line => {
+        const names = line.querySelectorAll('bdi'), time = line.querySelector('time');
+        const lastName = names[names.length - 1];
+        return names.length > 0 && time.getBoundingClientRect().left >= lastName.getBoundingClientRect().right - 1;
+    })"""
+    page.goto(served_edge.root + "people/ada-okafor/embed/")
+    assert page.evaluate(after_name, ".embed-by") == [True, True]
+    page.goto(served_edge.root + "skills/python/")
+    assert page.evaluate(after_name, ".backing-meta") == [True, True, True]
+    context.close()
+
+
+def test_a_paragraph_in_arabic_reads_right_to_left_beside_one_in_english(browser: Any, served_edge: Served) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(served_edge.root + "k/2024-07-20-fatima-on-yael-mentoring/")
+    edges = page.evaluate("""[...document.querySelectorAll('.prose p')].map(p => {
+        const range = document.createRange(); range.selectNodeContents(p);
+        const text = range.getBoundingClientRect(), box = p.getBoundingClientRect();
+        return [Math.round(text.left - box.left), Math.round(box.right - text.right)];
+    })""")
+    (arabic_left_gap, arabic_right_gap), (english_left_gap, english_right_gap) = edges
+    assert arabic_right_gap <= 1 < arabic_left_gap  # aligned to the right, where it starts
+    assert english_left_gap <= 1 < english_right_gap
+    context.close()
+
+
+def test_every_embed_card_fits_the_iframe_the_profile_offers(browser: Any, served: Served) -> None:
+    """The snippet's iframe is 360 x 640: a taller card cut its third kudos mid-sentence."""
+    snippet = html.unescape((demo_site().output / "people/grace-lindqvist/index.html").read_text("utf-8"))
+    assert 'width="360" height="640"' in snippet
+    people = sorted(p.name for p in (demo_site().output / "people").iterdir() if (p / "embed").is_dir())
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    tall = {}
+    for handle in people:
+        for variant in ("", "dark/"):
+            page.goto(f"{served.root}people/{handle}/embed/{variant}")
+            height = page.evaluate("document.documentElement.scrollHeight")
+            if height > 640:
+                tall[handle + "/" + variant] = height
+    assert tall == {}
+    context.close()
+
+
+def _luminance(css_color: str) -> float:
+    channels = [float(part) / 255 for part in css_color[css_color.index("(") + 1:].rstrip(")").split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_printing_from_a_dark_mode_browser_keeps_every_label_readable_on_paper(browser: Any, served: Served) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    page.goto(served.root + PAGES["kudos"])
+    page.emulate_media(media="print", color_scheme="dark")
+    colours = page.evaluate("""[...document.querySelectorAll('main *')]
+        .filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+                     && e.getClientRects().length)
+        .map(e => { const style = getComputedStyle(e);
+                    // paper is white unless the element keeps its own background in print
+                    const paper = style.printColorAdjust === 'exact' ? style.backgroundColor : 'rgb(255, 255, 255)';
+                    return [e.className || e.tagName, style.color, paper]; })""")
+    assert len(colours) > 20
+
+    def contrast(ink: str, paper: str) -> float:
+        lighter, darker = sorted((_luminance(ink), _luminance(paper)), reverse=True)
+        return (lighter + 0.05) / (darker + 0.05)
+
+    faint = {name: (ink, paper) for name, ink, paper in colours if contrast(ink, paper) < 4.5}
+    assert faint == {}
     context.close()

@@ -218,5 +218,5 @@ def test_serve_drafts_shows_pending_kudos_marked_and_plain_serve_does_not(tmp_pa
     site = render_all(drafts.snapshot)
     page = site["k/2024-05-01-pending/index.html"].decode()
     assert "untangled the release train" in page and "consent: not published" in page
-    assert "Draft: awaiting Grace" in site["index.html"].decode()
+    assert "Draft: awaiting <bdi>Grace Lindqvist</bdi>" in site["index.html"].decode()
     assert not (root / "site").exists() and not (root / "kudoswall.lock").exists()
