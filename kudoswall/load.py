@@ -168,6 +168,23 @@ def _text_fields(document: YamlDocument, names: tuple[str, ...], problems: list[
             document.values[name] = normalised
 
 
+def _item_places(document: YamlDocument, values: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """Where each skill ("skills.<slug>", its first spelling) and each alias ("aliases.<index>") was
+    written: a problem with one item points at that item, not at the list."""
+    places: list[tuple[str, int, int]] = []
+    seen: set[str] = set()
+    for index, name in enumerate(values.get("skills") or []):
+        slug = slugify(" ".join(unicodedata.normalize("NFC", name).split()))
+        if slug not in seen:
+            seen.add(slug)
+            place = document.pos(("skills", index))
+            places.append((f"skills.{slug}", place.line, place.column))
+    for index, _ in enumerate(values.get("aliases") or []):
+        place = document.pos(("aliases", index))
+        places.append((f"aliases.{index}", place.line, place.column))
+    return places
+
+
 def _skills(values: list[str] | None) -> tuple[Skill, ...]:
     seen: dict[str, Skill] = {}
     for name in values or []:
@@ -305,6 +322,7 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
     for name in values:
         place = document.pos((name,))
         places.append((name, place.line, place.column))
+    places += _item_places(document, values)
     kudos = Kudos(
         id=kudos_id,
         source=path,

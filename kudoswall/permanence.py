@@ -57,12 +57,13 @@ def collect_redirects(wall: Wall) -> tuple[list[Redirect], list[Problem]]:
     reserved = _pages_reserved(wall)
     redirects: dict[str, Redirect] = {}
     problems: list[Problem] = []
-    owners = [(k.aliases, kudos_path(k.id), k.pos("aliases"), "kudos") for k in (*wall.kudos, *wall.tombstones)]
+    owners = [(k.aliases, kudos_path(k.id), [k.pos(f"aliases.{i}") for i in range(len(k.aliases))], "kudos")
+              for k in (*wall.kudos, *wall.tombstones)]
     # a removed person's old addresses lead to their tombstone, as a retracted kudos' aliases do to its own
-    owners += [(p.aliases, person_path(p.handle), p.pos, "person")
+    owners += [(p.aliases, person_path(p.handle), [p.pos] * len(p.aliases), "person")
                for p in (*wall.people.values(), *wall.removed_people.values())]
-    for aliases, target, pos, kind in owners:
-        for alias in aliases:
+    for aliases, target, places, kind in owners:
+        for alias, pos in zip(aliases, places, strict=True):
             source = alias_path(alias, kind)
             if source is None or source.startswith(("static/", f"{BUNDLE_DIR}/")):
                 # the theme's files and the search index: a redirect rule there would break them site-wide

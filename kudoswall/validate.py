@@ -144,7 +144,7 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
                 listed = listed_skills[recipient.handle] = {skill.slug for skill in recipient.skills}
             for skill in kudos.skills:
                 if skill.slug not in listed:
-                    log.warning(kudos.pos("skills"),
+                    log.warning(kudos.pos(f"skills.{skill.slug}"),
                                 f"'{recipient.name}' does not list the skill '{skill.name}'",
                                 f"fine if meant: it shows apart on their page; add it to {recipient.source} to list it")
 

@@ -101,7 +101,7 @@ def test_an_alias_that_takes_a_generated_file_is_an_error_at_the_alias(
     root = make_wall(tmp_path, kudos={"2024-05-01-new": kudos_md(aliases=[alias])})
     assert main(["build", "--source", str(root), "--output", str(root / "site")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("content/kudos/2024-05-01-new.md:7:1: an alias here is written to '"), err  # the list
+    assert err.startswith("content/kudos/2024-05-01-new.md:7:3: an alias here is written to '"), err  # the item
     assert "which the site uses for another file (an alias must be an old address that nothing uses now)" in err
 
 
@@ -116,7 +116,7 @@ def test_check_reports_every_output_clash_a_build_would_refuse_in_one_run(
         assert main([*command, "--source", str(root)]) == 1
         lines = capsys.readouterr().err.splitlines()
         assert [line.split(": ", 1)[0] for line in lines[:-1]] == [
-            "content/kudos/2024-05-01-new.md:7:1", "content/kudos/2024-05-01-new.md:7:1", "static/logo.png"]
+            "content/kudos/2024-05-01-new.md:7:3", "content/kudos/2024-05-01-new.md:8:3", "static/logo.png"]
         assert "'feed.xml'" in lines[0] and "'index.html'" in lines[1] and "letter case" in lines[2]
         assert lines[-1] == "kudoswall: 3 errors; nothing was written"
 

@@ -94,10 +94,18 @@ def test_a_file_name_without_a_date_gets_no_date_warning(tmp_path: Path) -> None
 
 
 def test_a_skill_the_recipient_does_not_list_is_a_warning(tmp_path: Path) -> None:
-    wall = make_wall(tmp_path, kudos={"2024-05-01-a": kudos_md(skills=["Go", "Rust"])})
-    assert warnings(wall) == [
-        "content/kudos/2024-05-01-a.md:7:1: warning: 'Grace Lindqvist' does not list the skill 'Rust' (fine if meant: "
-        "it shows apart on their page; add it to content/people/grace.yaml to list it)"]
+    wall = make_wall(tmp_path, kudos={"2024-05-01-a": kudos_md(skills=["Go", "Rust", "Haskell", "rust"])})
+    assert warnings(wall) == [  # each at its own item of the list (line 6 is 'skills:')
+        "content/kudos/2024-05-01-a.md:8:3: warning: 'Grace Lindqvist' does not list the skill 'Rust' (fine if meant: "
+        "it shows apart on their page; add it to content/people/grace.yaml to list it)",
+        "content/kudos/2024-05-01-a.md:9:3: warning: 'Grace Lindqvist' does not list the skill 'Haskell' (fine if "
+        "meant: it shows apart on their page; add it to content/people/grace.yaml to list it)"]
+
+
+def test_a_skill_in_a_flow_list_is_placed_at_its_item(tmp_path: Path) -> None:
+    text = "---\nfrom: ada\nto: grace\ndate: 2024-05-01\nrelationship: same-team\nskills: [Go, Rust]\n---\nThanks!\n"
+    wall = make_wall(tmp_path, kudos={"2024-05-01-a": text})
+    assert [line.split(": warning")[0] for line in warnings(wall)] == ["content/kudos/2024-05-01-a.md:6:14"]
 
 
 def test_names_spelled_with_lookalike_letters_are_refused(tmp_path: Path) -> None:
