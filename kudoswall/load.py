@@ -272,17 +272,23 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
                                                      "write the text below the closing '---' instead"),))
         else:
             document = parse_yaml(path, text)
-            body_value = document.values.get("body")
-            body = body_value if isinstance(body_value, str) else ""
+            body = None  # read once the schema has turned a number or a date written there into text
             body_line = document.pos(("body",)).line
     except SourceError as exc:
         return ParseResult(problems=tuple(exc.problems))
     problems = validate_document("kudos", document, config.field_limits)
+    body_refused = False  # the schema said what is wrong with a .yaml kudos' body: nothing more to say of it
+    if body is None:
+        body_value = document.values.get("body")
+        body = body_value if isinstance(body_value, str) else ""
+        body_refused = "body" in document.values and not isinstance(body_value, str)
     _text_fields(document, ("title", "context"), problems, strict=False)
     raw_body = body if path.endswith(".md") else ""  # as in the file: a refused character is placed in it
     body = unicodedata.normalize("NFC", body or "").strip("\n")
     status = document.values.get("status", "published")
-    if not body.strip() and status == "published":
+    if body_refused:
+        pass
+    elif not body.strip() and status == "published":
         problems.append(Problem(SourcePos(path, body_line, 1), "the kudos has no text",
                                 "write the recommendation below the front matter" if path.endswith(".md")
                                 else "add a 'body:' field with the text"))

@@ -119,6 +119,19 @@ def test_a_yaml_kudos_without_body_says_where_the_text_goes() -> None:
         "content/kudos/2024-05-01-ada-on-grace.yaml:1:1: the kudos has no text (add a 'body:' field with the text)"]
 
 
+def test_a_yaml_body_written_as_a_number_is_its_text_and_as_a_list_is_one_error_at_its_value() -> None:
+    """`body: 5` said "the kudos has no text"; a list said that too, beside the schema's own error."""
+    assert kudos(f"{FRONT}body: 2024\n", "2024-05-01-ada-on-grace.yaml").body_markdown == "2024"
+    assert kudos_problems(f"{FRONT}body: [a, b]\n", "2024-05-01-ada-on-grace.yaml") == [
+        "content/kudos/2024-05-01-ada-on-grace.yaml:5:7: 'body' must be text, not a list"]
+
+
+def test_a_bad_item_of_a_list_gets_the_lists_hint() -> None:
+    assert kudos_problems(f"---\n{FRONT}aliases: [old-id, /]\n---\nThanks!\n") == [
+        "content/kudos/2024-05-01-ada-on-grace.md:6:19: 'aliases[2]' has an invalid value '/' "
+        "(list old ids like [2024-05-01-old-slug] or paths like [k/old-slug/])"]
+
+
 def test_body_in_a_markdown_front_matter_is_refused() -> None:
     assert kudos_problems(f"---\n{FRONT}body: Text\n---\n") == [
         "content/kudos/2024-05-01-ada-on-grace.md:6:1: 'body' belongs in .yaml kudos files only "

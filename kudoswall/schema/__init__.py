@@ -153,6 +153,8 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
     field = _field_name(path) or "file"
     schema = error.schema if isinstance(error.schema, dict) else {}
     hint = str(schema.get("x-hint", ""))
+    if not hint and len(path) > 1 and isinstance(path[-1], int):  # an item of a list: the list's hint
+        hint = str((_subschema(load_schema(name), path[:-1]) or {}).get("x-hint", ""))
     validator = error.validator
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
