@@ -105,6 +105,16 @@ def _text_field_names(schema: dict[str, Any], prefix: str = "") -> list[str]:
     return names
 
 
+def setting_pos(root: Path, key: str) -> SourcePos:
+    """Where `key` is written in the wall's kudoswall.yaml, for a problem found after it was read (the
+    file's start when it cannot be found). Config keeps no positions: only an error needs one."""
+    try:
+        text = decode_source(CONFIG_FILE, (root / CONFIG_FILE).read_bytes(), 1 << 20)
+        return parse_yaml(CONFIG_FILE, text).pos((key,))
+    except (OSError, SourceError):
+        return SourcePos(CONFIG_FILE)
+
+
 def load_config(root: Path) -> Config:
     """Read `kudoswall.yaml` in `root`; every key left out keeps its default, a missing file is an error."""
     path = root / CONFIG_FILE

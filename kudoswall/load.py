@@ -289,7 +289,8 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
     if body_refused:
         pass
     elif not body.strip() and status == "published":
-        problems.append(Problem(SourcePos(path, body_line, 1), "the kudos has no text",
+        last_line = text.count("\n") + (not text.endswith("\n"))  # a file may end at the closing '---'
+        problems.append(Problem(SourcePos(path, min(body_line, max(last_line, 1)), 1), "the kudos has no text",
                                 "write the recommendation below the front matter" if path.endswith(".md")
                                 else "add a 'body:' field with the text"))
     elif len(body) > config.max_body_length:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .config import Config
+from .config import Config, setting_pos
 from .errors import ContentError, Problem, SourcePos
 
 WALL_TEMPLATES = "templates"
@@ -30,7 +30,8 @@ def resolve_theme_dir(config: Config) -> Path:
         return packaged_themes_dir() / "default"
     path = (config.root / config.theme).resolve()
     if not (path / "templates").is_dir():
-        raise ContentError([Problem(SourcePos("kudoswall.yaml"), f"theme folder '{config.theme}' has no templates/",
+        raise ContentError([Problem(setting_pos(config.root, "theme"),
+                                    f"theme folder '{config.theme}' has no templates/",
                                     "set theme: default, or a folder holding templates/ and static/")])
     return path
 

@@ -142,6 +142,10 @@ def test_an_empty_markdown_body_is_refused_at_the_line_it_should_start() -> None
     assert kudos_problems(f"---\n{FRONT}---\n\n  \n") == [
         "content/kudos/2024-05-01-ada-on-grace.md:7:1: the kudos has no text "
         "(write the recommendation below the front matter)"]
+    for ending in ("---", "---\n"):  # the file ends at the closing fence: no line 7 to point at
+        assert kudos_problems(f"---\n{FRONT}{ending}") == [
+            "content/kudos/2024-05-01-ada-on-grace.md:6:1: the kudos has no text "
+            "(write the recommendation below the front matter)"]
 
 
 def test_a_body_over_the_limit_is_refused() -> None:

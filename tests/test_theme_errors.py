@@ -236,3 +236,14 @@ def test_content_errors_survive_pickling_as_from_a_worker() -> None:
         assert type(copy) is type(error)
         assert copy.problems == error.problems
         assert str(copy) == str(error)
+
+
+def test_a_theme_folder_without_templates_is_reported_at_the_theme_setting(
+        wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = wall / "kudoswall.yaml"
+    config.write_text(config.read_text("utf-8") + "# the theme\ntheme:   nowhere\n", "utf-8")
+    line = config.read_text("utf-8").count("\n")
+    assert failed_build(wall, capsys) == [
+        f"kudoswall.yaml:{line}:10: theme folder 'nowhere' has no templates/ "
+        "(set theme: default, or a folder holding templates/ and static/)",
+        "kudoswall: 1 error; nothing was written"]
