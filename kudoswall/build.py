@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,13 +19,13 @@ from .errors import ContentError, Problem, ProblemLog, SourcePos, format_problem
 from .feeds import feed_units, sitemap_units
 from .imagemeta import STRIPPER_VERSION, ImageError, strip_metadata
 from .incremental import output_collisions, warm_templates, write_site
-from .links import url_path_of
-from .load import SourceFile, list_source_files
+from .links import kudos_path, person_path, url_path_of
+from .load import ParseResult, SourceFile, list_source_files
 from .lockfile import Lock, read_lock
 from .models import Kudos, Person, Wall
 from .pages import Focus, PagePlanner, kudos_keys
 from .parsecache import ParseCache
-from .permanence import Permanence, plan_permanence
+from .permanence import Permanence, alias_path, deleted_beside_errors, plan_permanence
 from .progress import Progress, summary_line
 from .search import index_site
 from .share_images import share_image_units
@@ -39,6 +40,45 @@ from .visuals import VisualPlanner, visual_context
 class LoadedWall:
     wall: Wall
     problems: list[Problem]
+
+
+class WallNotLoaded(ContentError):
+    """The wall's errors, and the permalinks its files stand for (their own and their aliases'),
+    so that what else is wrong (a deleted published page, a broken template) is said in the
+    same run (see problems_beside)."""
+
+    def __init__(self, problems: list[Problem], present: set[str]) -> None:
+        super().__init__(problems)
+        self.present = present
+
+
+_EXPLICIT_ID = re.compile(rb"^id:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)", re.MULTILINE)
+
+
+def _present_permalinks(files: list[tuple[Path, bool]], results: list[ParseResult],
+                        people: dict[str, Person], kudos_list: list[Kudos]) -> set[str]:
+    """What a lock record may point at: every file's permalink (a file that did not parse by its
+    name, or by an `id:` line found in it) and the aliases of those that did."""
+    present = {person_path(handle) for handle in people} | {kudos_path(k.id) for k in kudos_list}
+    present |= {old for k in kudos_list for alias in k.aliases if (old := alias_path(alias, "kudos"))}
+    present |= {old for p in people.values() for alias in p.aliases if (old := alias_path(alias, "person"))}
+    for (source, is_kudos), result in zip(files, results, strict=True):
+        if result.kudos is None and result.person is None:
+            present.add(kudos_path(source.stem) if is_kudos else person_path(source.stem))
+            if is_kudos:
+                with contextlib.suppress(OSError):
+                    present |= {kudos_path(m.decode()) for m in _EXPLICIT_ID.findall(source.read_bytes()[:8192])}
+    return present
+
+
+def problems_beside(exc: ContentError, config: Config, theme: Theme | None) -> ContentError:
+    """`exc` from load_wall with what else is wrong that can be known without a wall: deleted
+    published pages, a damaged lock and (given the theme) broken templates, all in one run."""
+    lock = read_lock(config.root)
+    more = [*lock.problems, *(deleted_beside_errors(lock, exc.present) if isinstance(exc, WallNotLoaded) else [])]
+    if theme is not None:
+        more += theme_problems(theme)  # dedupe below: a template error may already be among exc's
+    return ContentError(sorted_problems({(p.pos, p.message): p for p in [*exc.problems, *more]}.values()))
 
 
 @dataclass
@@ -89,7 +129,10 @@ def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = N
             kudos_list.append(result.kudos)
     validate_people(people, config, log)
     validate_kudos(kudos_list, people, log)
-    log.raise_if_errors(strict)
+    try:
+        log.raise_if_errors(strict)
+    except ContentError as exc:
+        raise WallNotLoaded(exc.problems, _present_permalinks(files, results, people, kudos_list)) from None
     return LoadedWall(assemble_wall(people, kudos_list, drafts=drafts), sorted_problems(log.warnings))
 
 
@@ -233,7 +276,10 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
             warm_templates(theme)
 
     try:
-        loaded = load_wall(config, strict, jobs=jobs, store=store, meanwhile=warm_while_parsing)
+        try:
+            loaded = load_wall(config, strict, jobs=jobs, store=store, meanwhile=warm_while_parsing)
+        except ContentError as exc:
+            raise problems_beside(exc, config, theme) from None
         for kudos in (*loaded.wall.kudos, *loaded.wall.tombstones, *loaded.wall.pending):
             kudos.body_markdown = ""  # only parsing and validation read it, both done (~1 KB a kudos not held)
         # The wall and then the units live to the end of the build: frozen, the collector's full
@@ -286,23 +332,28 @@ def theme_problems(theme: Theme) -> list[Problem]:
     return list(found.values())
 
 
-def check_wall(config: Config, strict: bool = False) -> LoadedWall:
+@dataclass
+class CheckedWall:
+    loaded: LoadedWall
+    theme: Theme
+    theme_problems: list[Problem]  # a broken theme: the outputs cannot be planned
+
+
+def check_wall(config: Config, strict: bool = False) -> CheckedWall:
     """Validate only: the content, and the theme as a build reads it (a broken template override in
-    a pull request fails `check`, not the deploy). Renders no page, but does render Markdown."""
-    broken_theme = theme_problems(Theme(config, resolve_theme_dir(config)))
+    a pull request fails `check`, not the deploy). Renders no page, but does render Markdown.
+    Content errors raise, with everything else that can be known without the wall (problems_beside)."""
+    theme = Theme(config, resolve_theme_dir(config))
     try:
         loaded = load_wall(config, strict)
     except ContentError as exc:
-        raise ContentError(sorted_problems([*exc.problems, *broken_theme])) from None
-    if broken_theme:
-        raise ContentError(sorted_problems([*loaded.problems, *broken_theme]))
-    return loaded
+        raise problems_beside(exc, config, theme) from None
+    return CheckedWall(loaded, theme, theme_problems(theme))
 
 
-def output_problems(wall: Wall, config: Config, permanence: Permanence) -> list[Problem]:
+def output_problems(wall: Wall, config: Config, theme: Theme, permanence: Permanence) -> list[Problem]:
     """For `check`: the clashes between output files that a build would refuse (an alias on the
     address of a feed, two static files differing only by case), planned but not rendered."""
-    theme = Theme(config, resolve_theme_dir(config))
     units = plan_units(wall, config, theme, kudos_keys(wall)) + permanence.units(theme)
     return output_collisions(units)
 

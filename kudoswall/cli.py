@@ -83,15 +83,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .permanence import evaluate, resolve_base
 
     config = _config(args)
-    try:
-        loaded = check_wall(config, strict=args.strict)
-    except ContentError as exc:  # a damaged kudoswall.lock is said now, with them, not a run later
-        from .lockfile import read_lock
-
-        raise ContentError(sorted_problems([*exc.problems, *read_lock(config.root).problems])) from None
+    checked = check_wall(config, strict=args.strict)  # content errors raise, with the lock's and the theme's
+    loaded = checked.loaded
     permanence = evaluate(loaded.wall, config, resolve_base(config.root, args.base))
-    problems = sorted_problems([*loaded.problems, *permanence.problems, *near_duplicates(loaded.wall.kudos),
-                                *output_problems(loaded.wall, config, permanence)])
+    outputs = [] if checked.theme_problems else output_problems(loaded.wall, config, checked.theme, permanence)
+    problems = sorted_problems([*loaded.problems, *checked.theme_problems, *permanence.problems,
+                                *near_duplicates(loaded.wall.kudos), *outputs])
     if any(p.severity == "error" for p in problems) or (args.strict and problems):
         raise ContentError(problems)
     loaded.problems = problems

@@ -126,7 +126,8 @@ _Default = TypeVar("_Default")
 
 
 class FieldPositions(Mapping[str, SourcePos]):
-    """Where each top-level field of a file was written, as a read-only `name -> SourcePos` mapping.
+    """Where each top-level field of a file was written, as a read-only `name -> SourcePos` mapping
+    (and each skill and alias, as "skills.<slug>" and "aliases.<index>": see load._item_places).
 
     Positions are read only to report a problem, so they are kept packed in one str, a line break then
     "name<tab>line<tab>column" per field, and decoded on demand: a dict of SourcePos held ~1.4 KB per

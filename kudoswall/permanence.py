@@ -109,11 +109,22 @@ def lock_problems(lock: Lock, wall: Wall, redirects: list[Redirect], base: Lock 
                                     f"{record.permalink} would stop working", "add its consent: field, or "
                                     "set status: hidden if the recipient does not want it shown"))
         else:
-            noun = "kudos" if record.kind == "kudos" else "profile"
-            problems.append(Problem(pos, f"the published {noun} '{record.key}' was deleted{where}: "
-                                    f"/{record.permalink} would no longer resolve",
-                                    RETRACT_HINT if record.kind == "kudos" else PERSON_HINT))
+            problems.append(_deleted(record, pos, where))
     return problems
+
+
+def _deleted(record: LockRecord, pos: SourcePos, where: str = "") -> Problem:
+    noun = "kudos" if record.kind == "kudos" else "profile"
+    return Problem(pos, f"the published {noun} '{record.key}' was deleted{where}: /{record.permalink} would no "
+                   "longer resolve", RETRACT_HINT if record.kind == "kudos" else PERSON_HINT)
+
+
+def deleted_beside_errors(lock: Lock, present: set[str]) -> list[Problem]:
+    """With content errors the wall cannot be assembled, but a deleted published page is still
+    known from which files are there (`present`: their permalinks and their aliases' paths), and
+    is said in the same run rather than the one after the errors are fixed."""
+    return [_deleted(record, SourcePos(LOCK_FILE, record.line)) for record in lock.records
+            if record.permalink not in present]
 
 
 def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> None:

@@ -78,7 +78,7 @@ def test_build_prints_a_summary_and_warnings(tmp_path: Path, capsys: pytest.Capt
     assert main(["build", "--source", str(wall)]) == 0
     out, err = capsys.readouterr()
     assert "Built 6 kudos into" in out
-    assert "content/kudos/2023-03-05-bjorn-on-ines-reviews.md:6:9: warning: 'Inès Moreau' does not list " \
+    assert "content/kudos/2023-03-05-bjorn-on-ines-reviews.md:6:23: warning: 'Inès Moreau' does not list " \
            "the skill 'C++'" in err
     assert (wall / "site" / "index.html").is_file()
 

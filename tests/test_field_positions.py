@@ -43,8 +43,8 @@ def test_a_missing_field_is_absent_not_a_prefix_of_another() -> None:
 
 def test_it_reads_like_the_dict_it_replaces() -> None:
     positions = parsed().positions
-    assert set(positions) == {"", "from", "to", "date", "relationship", "tags", "aliases"}
-    assert len(positions) == 7
+    assert set(positions) == {"", "from", "to", "date", "relationship", "tags", "aliases", "aliases.0"}
+    assert len(positions) == 8
     assert dict(positions)["date"] == SourcePos(PATH, 4, 7)
     assert positions == {name: positions[name] for name in positions}
 

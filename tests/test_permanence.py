@@ -220,3 +220,31 @@ def test_serve_drafts_shows_pending_kudos_marked_and_plain_serve_does_not(tmp_pa
     assert "untangled the release train" in page and "consent: not published" in page
     assert "Draft: awaiting <bdi>Grace Lindqvist</bdi>" in site["index.html"].decode()
     assert not (root / "site").exists() and not (root / "kudoswall.lock").exists()
+
+
+def test_content_errors_a_deleted_published_kudos_and_a_broken_template_come_in_one_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Three runs were needed: the content error, then the template, then the deleted kudos."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-gone": kudos_md("Gone soon."), "2024-05-02-typo": kudos_md("Typo."),
+                                      "2024-05-03-broken": kudos_md("Broken."), "2024-05-04-own-id": kudos_md("Own."),
+                                      "2024-05-05-renamed": kudos_md("Renamed.")})
+    assert build(root) == 0
+    kudos_dir = root / "content/kudos"
+    (kudos_dir / "2024-05-01-gone.md").unlink()
+    (kudos_dir / "2024-05-02-typo.md").write_text(kudos_md("Typo.", to="grcae"), "utf-8")
+    (kudos_dir / "2024-05-03-broken.md").write_text("---\nfrom: [\n---\nBroken.\n", "utf-8")  # does not parse
+    (kudos_dir / "2024-05-04-own-id.md").unlink()  # moved to a file of another name, its id written in it
+    (kudos_dir / "2024-05-04-x.md").write_text("---\nid: 2024-05-04-own-id\nfrom: [\n---\nOwn.\n", "utf-8")
+    (kudos_dir / "2024-05-05-renamed.md").unlink()  # renamed, the old id as an alias
+    (kudos_dir / "2024-05-05-new.md").write_text(kudos_md("Renamed.", aliases=["2024-05-05-renamed"]), "utf-8")
+    (root / "templates").mkdir()
+    (root / "templates" / "index.html").write_text("{% if %}\n", "utf-8")
+    capsys.readouterr()
+    for command in (["check", "--base", "none"], ["build"]):
+        assert main([*command, "--source", str(root)]) == 1
+        lines = [line for line in capsys.readouterr().err.splitlines() if "warning:" not in line]
+        assert [line.split(":")[0] for line in lines] == [
+            "content/kudos/2024-05-02-typo.md", "content/kudos/2024-05-03-broken.md", "content/kudos/2024-05-04-x.md",
+            "kudoswall.lock", "templates/index.html", "kudoswall"], lines
+        assert "the published kudos '2024-05-01-gone' was deleted" in lines[3]
+        assert lines[-1].startswith("kudoswall: 5 errors")
