@@ -78,6 +78,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .build import check_wall, output_problems
+    from .cache import cache_dir
     from .errors import sorted_problems
     from .honesty import near_duplicates
     from .permanence import evaluate, resolve_base
@@ -85,7 +86,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     config = _config(args)
     checked = check_wall(config, strict=args.strict)  # content errors raise, with the lock's and the theme's
     loaded = checked.loaded
-    permanence = evaluate(loaded.wall, config, resolve_base(config.root, args.base))
+    permanence = evaluate(loaded.wall, config, resolve_base(config.root, args.base), store=cache_dir(config.root),
+                          keep_cache=False)
     outputs = [] if checked.theme_problems else output_problems(loaded.wall, config, checked.theme, permanence)
     problems = sorted_problems([*loaded.problems, *checked.theme_problems, *permanence.problems,
                                 *near_duplicates(loaded.wall.kudos), *outputs])

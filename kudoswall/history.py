@@ -66,8 +66,10 @@ def git_prefix(root: Path) -> str | None:
     return None if output is None else output.strip()
 
 
-def load_history(config: Config, with_signatures: bool = False, store: Path | None = None) -> GitHistory | None:
-    """`store` (the cache folder) keeps the log for the next build: see _kudos_log."""
+def load_history(config: Config, with_signatures: bool = False, store: Path | None = None,
+                 keep: bool = True) -> GitHistory | None:
+    """`store` (the cache folder) keeps the log for the next build (see _kudos_log); `keep=False`
+    only reads it."""
     prefix = git_prefix(config.root)
     if prefix is None:
         return None
@@ -76,7 +78,7 @@ def load_history(config: Config, with_signatures: bool = False, store: Path | No
     log = ("log", "--name-status", "-z", "-M", "--no-color", f"--format=%x1e{fields}")
     # a signature's status depends on the keyring too, which no key here covers: those logs are not kept
     head = current_head(config.root)
-    output = _kudos_log(config.root, log, folder, None if with_signatures else store, head)
+    output = _kudos_log(config.root, log, folder, None if with_signatures else store, head, keep)
     if output is None:
         return GitHistory(prefix, head=head)  # a checkout without commits yet
     history = parse_log(output, prefix)
@@ -90,7 +92,8 @@ def current_head(root: Path) -> str:
     return (run_git(root, "rev-parse", "--verify", "--quiet", "HEAD") or "").strip()
 
 
-def _kudos_log(root: Path, log: tuple[str, ...], folder: str, store: Path | None, head: str) -> str | None:
+def _kudos_log(root: Path, log: tuple[str, ...], folder: str, store: Path | None, head: str,
+               keep: bool = True) -> str | None:
     """`git log` of the kudos folder, from the last build's when HEAD only added commits on top of it.
 
     Why: the log diffs every commit's tree with its parent's, and kudos share one folder, so each
@@ -114,7 +117,7 @@ def _kudos_log(root: Path, log: tuple[str, ...], folder: str, store: Path | None
             output = None if newer is None else newer + kept_log
     if output is None:
         output = run_git(root, *log, head, "--", folder)
-    if output is not None:
+    if output is not None and keep:
         cache.store(store, HISTORY_CACHE, scope, (head, output))
     return output
 

@@ -102,14 +102,16 @@ class ParseCache:
     parsed: int = 0  # files parsed by the last parse_all (not taken from a cache)
 
     def parse_all(self, config: Config, files: list[tuple[Path, bool]], jobs: int = 1,
-                  store: Path | None = None, meanwhile: Callable[[], None] | None = None) -> list[ParseResult]:
+                  store: Path | None = None, meanwhile: Callable[[], None] | None = None,
+                  keep: bool = True) -> list[ParseResult]:
         """Results for all of the wall's `files` (path, is it a kudos), in order.
 
         `meanwhile` runs once in this process while workers parse (after their first batch: this
         process only collects batches then), or after parsing when there are none.
 
         `store` is the on-disk cache folder (None: in-process layer only). Entries for files not
-        in `files` are dropped, so call this with every file of the wall.
+        in `files` are dropped, so call this with every file of the wall. `keep=False` reads the
+        store but never writes it (`check` writes nothing).
         """
         digest = config.digest()
         if self.config_digest != digest:
@@ -147,7 +149,7 @@ class ParseCache:
             else:
                 sources[index] = source
                 missing.append(index)
-        storing = store is not None and (bool(missing) or disk_changed or len(on_disk) != len(files))
+        storing = keep and store is not None and (bool(missing) or disk_changed or len(on_disk) != len(files))
 
         def task(start: int, end: int) -> bytes | list[tuple[str, tuple[str, ParseResult]]]:
             """(path, (digest, result)) of a range of `missing`; pickled as the cache file keeps them when storing."""

@@ -227,12 +227,13 @@ class Permanence:
 
 
 def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock | None = None,
-             store: Path | None = None) -> Permanence:
+             store: Path | None = None, keep_cache: bool = True) -> Permanence:
     """Everything permanence needs, with one git log for history (and a call or two more with a base).
-    `store`, the cache folder, keeps that log for the next build (history.load_history)."""
+    `store`, the cache folder, keeps that log for the next build (history.load_history), unless
+    `keep_cache` is False."""
     lock = lock if lock is not None else read_lock(config.root)
     git = load_history(config, with_signatures=any(
-        p.identities and p.identities.keys for p in wall.people.values()), store=store)
+        p.identities and p.identities.keys for p in wall.people.values()), store=store, keep=keep_cache)
     annotate(wall, config, lock, git)
     redirects, problems = collect_redirects(wall)
     base_lock = None
