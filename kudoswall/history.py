@@ -181,7 +181,9 @@ def parse_log(output: str, prefix: str) -> GitHistory:
                 path = tokens[index + 1]
                 index += 2
                 if status == "D":
-                    current_name[path] = ""  # older commits touching this name were about another file
+                    # a name is a kudos' id and permalink, and the lock keeps a published one for good: a
+                    # file deleted and restored (or written again) is the same kudos, and keeps the commit
+                    # that added it, as an edit would; whatever changed is shown as an edit (the lock's digest)
                     continue
                 record(path, header, counts=True, added=status == "A")
     return history

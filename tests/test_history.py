@@ -40,11 +40,15 @@ def test_renames_are_followed_back_to_the_adding_commit() -> None:
     assert history.files["content/kudos/other.md"].revisions == 1
 
 
-def test_a_deleted_then_recreated_file_has_only_its_own_history() -> None:
-    log = (commit("c3", 3, "new@x", "A", "k/a.md") + commit("c2", 2, "x@x", "D", "k/a.md")
-           + commit("c1", 1, "old@x", "A", "k/a.md"))
+def test_a_deleted_then_restored_file_keeps_its_history_and_the_commit_that_added_it() -> None:
+    """`check` says to restore a deleted published kudos; restored, it was 'unverified', with the
+    restoring commit as the one that added it and its revisions counted from there."""
+    log = (commit("c3", 3, "admin@x", "A", "k/a.md") + commit("c2", 2, "admin@x", "D", "k/a.md")
+           + commit("c1", 1, "carol@x", "A", "k/a.md"))
     entry = parse_log(log, "").files["k/a.md"]
-    assert (entry.added_commit, entry.revisions) == ("c3", 1)
+    assert (entry.added_commit, entry.added_email, entry.revisions) == ("c1", "carol@x", 2)
+    assert (entry.first, entry.last) == (dt.datetime(2024, 1, 1, 10, tzinfo=dt.UTC),
+                                         dt.datetime(2024, 1, 3, 10, tzinfo=dt.UTC))
 
 
 def test_paths_are_relative_to_the_wall_inside_a_bigger_repository() -> None:
@@ -140,7 +144,7 @@ def test_a_kept_log_extended_by_new_commits_is_byte_for_byte_the_whole_log(
     assert history.files == parse_log(repo.whole_log(), "").files and history == load_history(repo.config)
     assert history.head == repo.git("rev-parse", "HEAD").strip()
     assert history.files["content/kudos/c.md"].revisions == 2  # added, then edited; the rename is no revision
-    assert history.files["content/kudos/a.md"].revisions == 1  # only the file of that name today
+    assert history.files["content/kudos/a.md"].revisions == 3  # a name is one kudos: written again, it goes on
     calls = logs_run(monkeypatch)
     assert load_history(repo.config, store=store) == history and calls == []  # same HEAD: the kept log
 
