@@ -23,10 +23,11 @@ import jinja2
 
 from . import cache
 from .errors import ContentError, Problem, SourcePos, sorted_problems
+from .outputdir import MARKER, staging_dir
 from .parallel import run_chunked
 from .theme import Theme
 from .units import OutputUnit
-from .write import MARKER, OutputCollision, SiteWriter, staging_dir
+from .write import OutputCollision, SiteWriter
 
 FileRecord = tuple[str, int, int, int, int]  # fingerprint, inode, size, mtime_ns, ctime_ns
 Manifest = dict[str, FileRecord]
@@ -175,11 +176,11 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
         return result  # the output is exactly this build already, its search bundle too
     staging = staging_dir(output)
     with SiteWriter(output) as writer:
+        counted = writer.changed  # what this process's writer counts from here on: kept, copied, streamed
         todo: list[OutputUnit] = []
         for unit in units:
             if _matches(older.get(unit.path), unit, staging):
-                writer.written.add(unit.path)
-                writer.unchanged += 1
+                writer.keep_staged(unit.path, as_live=_matches(live.get(unit.path), unit, output))
             elif _matches(live.get(unit.path), unit, output):
                 writer.copy_from_output(unit.path)
             else:
@@ -213,14 +214,14 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
         def write_streamed() -> None:
             for unit in streamed:
                 assert unit.chunks is not None
-                result.changed += writer.write_chunks(unit.path, unit.chunks())
+                writer.write_chunks(unit.path, unit.chunks())
                 if progress is not None:
                     progress(1)
             streamed.clear()
 
         with theme.card_cache():  # every unit is of this one build
             for changed, _ in run_chunked(task, len(pooled), jobs, progress):
-                result.changed += changed  # rendered and different from what staging held
+                result.changed += changed  # rendered and different from what the live site holds
                 write_streamed()  # once the workers run: written while they go on
             write_streamed()
         writer.written.update(unit.path for unit in todo)
@@ -229,8 +230,10 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
 
         def before_swap(staging: Path) -> None:
             finishing_files.extend(finish(staging) if finish is not None else ())
+            writer.settle_times(finishing_files)
 
         result.removed = writer.commit(before_swap=before_swap)
+        result.changed += writer.changed - counted
         result.unchanged, result.rendered = len(units) - result.changed, len(todo)
     # after the exchange the old live tree is the staging folder
     _store_manifests(store, output, scope, units, live if exchanged else {}, finishing_files)

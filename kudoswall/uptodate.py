@@ -51,8 +51,8 @@ from .errors import Problem, UsageError
 from .load import KUDOS_DIR, PEOPLE_DIR
 from .lockfile import LOCK_FILE, read_lock, records_to_add
 from .models import Wall
+from .outputdir import MARKER, check_output_path
 from .theme_dirs import WALL_STATIC, WALL_TEMPLATES, resolve_theme_dir
-from .write import MARKER, check_output_path
 
 RACY_WINDOW_NS = 2_000_000_000  # coarser than any file system's timestamps (FAT: 2 s)
 ENVIRONMENT = ("PATH", "HOME", "XDG_CONFIG_HOME", "SOURCE_DATE_EPOCH")  # git's config and binary; the clock

@@ -284,3 +284,28 @@ def test_a_fresh_walls_second_build_rerenders_only_what_names_the_lock(tmp_path:
     second = tree(output)
     assert [path for path in first if first[path] != second[path]] == ["kudos.json"]
     assert b'"source": "lock"' in second["kudos.json"] and b'"source": "lock"' not in first["kudos.json"]
+
+
+def test_a_file_keeps_its_time_while_its_bytes_stay_and_gets_a_newer_one_when_they_change(
+        wall: Path, tmp_path: Path) -> None:
+    """The live site and staging take turns: an unchanged file's time flipped between the two
+    copies' on every build with any change (rsync and CDNs saw every file change), and a file
+    changed back to what it was two builds ago took that build's, older, time (If-Modified-Since)."""
+    output = tmp_path / "site"
+    build(wall, output)
+    target = sorted((wall / "content" / "kudos").glob("*.md"))[KUDOS // 2]
+    original = target.read_text("utf-8")
+    for round_number, text in enumerate([original + "\nOne more sentence.\n", original, original + "\nAgain.\n"]):
+        before_bytes, before_times = tree(output), mtimes(output)
+        os.utime(output / "robots.txt", ns=(1_000_000_000, 1_000_000_000))  # the deployed copy's time, say
+        before_times["robots.txt"] = 1_000_000_000
+        target.write_text(text, "utf-8")
+        changed, _ = build(wall, output)
+        after_bytes, after_times = tree(output), mtimes(output)
+        same = [rel for rel in after_bytes if before_bytes.get(rel) == after_bytes[rel]]
+        moved = [rel for rel in after_bytes if before_bytes.get(rel) != after_bytes[rel]]
+        assert moved and len(same) > 10 * len(moved), round_number
+        assert {rel: after_times[rel] for rel in same} == {rel: before_times[rel] for rel in same}, round_number
+        assert all(after_times[rel] > max(before_times.values()) for rel in moved), round_number
+        units = [rel for rel in moved if not rel.startswith("pagefind/") and rel != ".kudoswall-site"]
+        assert changed == len(units), round_number  # counted against the live site, not staging

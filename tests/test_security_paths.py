@@ -19,10 +19,11 @@ from kudoswall.build import build_site
 from kudoswall.config import load_config
 from kudoswall.errors import ContentError, UsageError, format_problem
 from kudoswall.incremental import write_site
+from kudoswall.outputdir import check_output_path
 from kudoswall.slugs import MAX_SLUG_LENGTH, is_slug, slugify
 from kudoswall.theme import Theme, resolve_theme_dir
 from kudoswall.units import OutputUnit
-from kudoswall.write import OutputCollision, SiteWriter, check_output_path
+from kudoswall.write import OutputCollision, SiteWriter
 
 
 def errors_of(root: Path, output: Path | None = None) -> list[str]:

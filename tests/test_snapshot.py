@@ -20,7 +20,7 @@ from sitecheck import FIXTURES, REPO
 
 from kudoswall.build import build_site
 from kudoswall.config import load_config
-from kudoswall.write import MARKER
+from kudoswall.outputdir import MARKER
 
 SNAPSHOT = REPO / "tests" / "snapshots" / "small-wall"
 UPDATE = os.environ.get("KUDOSWALL_UPDATE_SNAPSHOTS") == "1"

@@ -23,8 +23,9 @@ import kudoswall.build
 from kudoswall.build import build_site
 from kudoswall.config import load_config
 from kudoswall.errors import ContentError
+from kudoswall.outputdir import MARKER, staging_dir
 from kudoswall.units import OutputUnit
-from kudoswall.write import MARKER, OutputLocked, SiteWriter, staging_dir
+from kudoswall.write import OutputLocked, SiteWriter
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from sitecheck import FIXTURES
 from kudoswall.build import load_wall
 from kudoswall.config import load_config
 from kudoswall.feeds import kudos_api, kudos_api_chunks
-from kudoswall.write import MARKER, MARKER_TEXT, SiteWriter, staging_dir
+from kudoswall.outputdir import MARKER, staging_dir
+from kudoswall.write import MARKER_TEXT, SiteWriter
 
 
 def pieces(data: bytes, size: int) -> Iterator[bytes]:
@@ -45,12 +47,28 @@ def test_the_same_bytes_keep_the_older_file_as_it_was(tmp_path: Path) -> None:
     before = (staging / "kudos.json").stat()
     with SiteWriter(tmp_path / "site") as writer:
         counts = writer.changed, writer.unchanged  # the marker file is written on entering
-        assert not writer.write_chunks("kudos.json", pieces(data, 777))
-        assert (writer.changed, writer.unchanged) == (counts[0], counts[1] + 1)
+        assert writer.write_chunks("kudos.json", pieces(data, 777))  # no live site: new to it, so changed
+        assert (writer.changed, writer.unchanged) == (counts[0] + 1, counts[1])
         writer.commit()
     after = (tmp_path / "site" / "kudos.json").stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [MARKER, "kudos.json"]  # no part file left
+
+
+def test_the_same_bytes_as_the_live_site_take_its_time(tmp_path: Path) -> None:
+    """Staging holds a build before last; the live copy's time is what a deploy compares with."""
+    data = b"0123456789" * 5000
+    output = tmp_path / "site"
+    staging_with(output, {"kudos.json": data})
+    output.mkdir()
+    (output / "kudos.json").write_bytes(data)
+    os.utime(output / "kudos.json", ns=(1_000_000_000, 1_000_000_000))
+    with SiteWriter(output) as writer:
+        counts = writer.changed, writer.unchanged
+        assert not writer.write_chunks("kudos.json", pieces(data, 777))
+        assert (writer.changed, writer.unchanged) == (counts[0], counts[1] + 1)
+        writer.commit()
+    assert (output / "kudos.json").stat().st_mtime_ns == 1_000_000_000
 
 
 @pytest.mark.parametrize("new", [b"0123456789" * 5000 + b"x", (b"0123456789" * 5000)[:-1], b"1" + b"0" * 49_999])

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kudoswall.write import MARKER, MARKER_TEXT, SiteWriter, staging_dir
+from kudoswall.outputdir import MARKER, staging_dir
+from kudoswall.write import MARKER_TEXT, SiteWriter
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
@@ -33,11 +34,13 @@ def test_an_older_build_in_staging_loses_the_files_this_build_does_not_write(tmp
     (staging / MARKER).write_bytes(MARKER_TEXT)
     (staging / "k" / "gone" / "index.html").write_bytes(b"old")
     (staging / "index.html").write_bytes(b"<p>home</p>")
+    kept = (staging / "index.html").stat().st_ino
     with SiteWriter(output) as writer:
-        assert not writer.write("index.html", b"<p>home</p>")  # same bytes: kept as it is
+        assert writer.write("index.html", b"<p>home</p>")  # new to the live site (there is none)...
         assert writer.write("k/new/index.html", b"new")
         writer.commit()
     assert files_under(output) == {"index.html": b"<p>home</p>", "k/new/index.html": b"new", MARKER: MARKER_TEXT}
+    assert (output / "index.html").stat().st_ino == kept  # ...but the same bytes were not written again
     assert not (output / "k" / "gone").exists()
 
 
