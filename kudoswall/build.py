@@ -297,6 +297,11 @@ def build_site(config: Config, output: Path, strict: bool = False, progress: Pro
         scope = f"{config.digest()}\0{theme_dir}"
         written = write_site(units, output, theme, scope, store, jobs=jobs, progress=progress.advance,
                              finish=lambda staging: index_site(staging, config))
+    except ContentError as exc:  # a theme's first broken template stopped it: say every one, as check does
+        said = {(p.pos, p.message) for p in exc.problems}
+        if not (more := [p for p in theme_problems(theme) if (p.pos, p.message) not in said]):
+            raise
+        raise ContentError(sorted_problems([*exc.problems, *more])) from None
     finally:
         gc.unfreeze()  # a process that goes on (tests, a library caller) collects them as usual
         if collecting:

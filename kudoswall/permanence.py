@@ -99,7 +99,9 @@ def lock_problems(lock: Lock, wall: Wall, redirects: list[Redirect], base: Lock 
                                         f"(in {LOCK_FILE} at {base_ref}) was deleted",
                                         "lock records are permanent: restore the line from git"))
                 records.append((record, f" (published as of {base_ref})"))
-    pending = {kudos_path(k.id) for k in wall.pending}
+    # a pending kudos' old addresses wait with it: "deleted" would send its writer the wrong way
+    pending = {kudos_path(k.id) for k in wall.pending} | {
+        path for k in wall.pending for alias in k.aliases if (path := alias_path(alias, "kudos"))}
     for record, where in records:
         if record.permalink in resolvable:
             continue

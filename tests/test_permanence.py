@@ -248,3 +248,18 @@ def test_content_errors_a_deleted_published_kudos_and_a_broken_template_come_in_
             "kudoswall.lock", "templates/index.html", "kudoswall"], lines
         assert "the published kudos '2024-05-01-gone' was deleted" in lines[3]
         assert lines[-1].startswith("kudoswall: 5 errors")
+
+
+def test_a_renamed_published_kudos_that_now_waits_for_consent_says_so_for_its_old_address_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The old address said 'was deleted ... restore the file', of a file that is there."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-old": kudos_md()})
+    assert build(root) == 0
+    assert main(["mv", "2024-05-01-old", "2024-05-01-new", "--source", str(root)]) == 0
+    assert build(root) == 0
+    config = root / "kudoswall.yaml"
+    config.write_text(config.read_text("utf-8") + "require_consent: true\n", "utf-8")
+    capsys.readouterr()
+    assert main(["check", "--source", str(root), "--base", "none"]) == 1
+    errors = capsys.readouterr().err.splitlines()[:-1]
+    assert len(errors) == 2 and all("now waits for consent" in line for line in errors), errors

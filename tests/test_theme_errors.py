@@ -247,3 +247,13 @@ def test_a_theme_folder_without_templates_is_reported_at_the_theme_setting(
         f"kudoswall.yaml:{line}:10: theme folder 'nowhere' has no templates/ "
         "(set theme: default, or a folder holding templates/ and static/)",
         "kudoswall: 1 error; nothing was written"]
+
+
+def test_build_reports_every_page_template_a_custom_theme_lacks_in_one_run(
+        wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """check said both; build stopped at the first page it rendered with a missing one."""
+    theme = custom_theme(wall)
+    for name in ("stats.html", "tombstone.html"):
+        (theme / "templates" / name).unlink()
+    assert [line.split(":")[0] for line in failed_build(wall, capsys)] == [
+        "mytheme/templates/stats.html", "mytheme/templates/tombstone.html", "kudoswall"]
