@@ -182,6 +182,9 @@ def _item_places(document: YamlDocument, values: dict[str, Any]) -> list[tuple[s
     for index, _ in enumerate(values.get("aliases") or []):
         place = document.pos(("aliases", index))
         places.append((f"aliases.{index}", place.line, place.column))
+    if values.get("consent"):
+        place = document.pos(("consent", "by"))
+        places.append(("consent.by", place.line, place.column))
     return places
 
 
@@ -316,10 +319,7 @@ def parse_kudos(source: SourceFile, config: Config) -> ParseResult:
         return ParseResult(problems=tuple(problems))
     status_date = _optional_date(document, ("status_date",), problems)
     consent = values.get("consent") or {}
-    consent_date = _optional_date(document, ("consent", "date"), problems)
-    if consent and consent.get("by") != values["to"]:
-        problems.append(Problem(document.pos(("consent", "by")), "consent can only be given by the recipient",
-                                f"set 'by: {values['to']}', the handle in 'to'"))
+    consent_date = _optional_date(document, ("consent", "date"), problems)  # whose it is: validate.py
     if status == "published" and config.require_consent and not consent:
         status = "pending"
     if problems:

@@ -130,6 +130,10 @@ def validate_kudos(kudos_list: list[Kudos], people: dict[str, Person], log: Prob
         if kudos.from_handle == kudos.to_handle:
             log.error(kudos.pos("to"), "a kudos cannot be written to its own writer",
                       "'from' and 'to' must name different people")
+        if kudos.consent_by is not None and kudos.consent_by != kudos.to_handle and kudos.to_handle in people:
+            # checked once 'to' is known to name someone: a typo there would otherwise be copied into 'by'
+            log.error(kudos.pos("consent.by"), "consent can only be given by the recipient",
+                      f"set 'by: {kudos.to_handle}', the handle in 'to'")
         if kudos.date > latest:
             log.error(kudos.pos("date"), f"'date' {kudos.date.isoformat()} is after today ({today.isoformat()})",
                       FUTURE_DATE_HINT)

@@ -182,7 +182,19 @@ def test_consent_required_keeps_pending_kudos_out_until_approved(tmp_path: Path)
 def test_consent_by_someone_else_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_wall(tmp_path, kudos={"2024-05-01-x": kudos_md(consent={"by": "ada", "date": "2024-05-03"})})
     assert main(["check", "--source", str(root), "--base", "none"]) == 1
-    assert "consent can only be given by the recipient" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "content/kudos/2024-05-01-x.md:7:7: consent can only be given by the recipient (set 'by: grace', the handle "
+        "in 'to')")
+
+
+def test_a_misspelt_recipient_is_said_as_such_not_as_consent_by_someone_else(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It said only "set 'by: grcae'", copying the typo into the consent."""
+    consent = {"by": "grace", "date": "2024-05-03"}
+    root = make_wall(tmp_path, kudos={"2024-05-01-x": kudos_md(to="grcae", consent=consent)})
+    assert main(["check", "--source", str(root), "--base", "none"]) == 1
+    assert capsys.readouterr().err.splitlines()[:-1] == [
+        "content/kudos/2024-05-01-x.md:3:5: unknown person 'grcae' in 'to' (did you mean 'grace'?)"]
 
 
 def test_without_git_history_comes_from_lock_and_front_matter(tmp_path: Path) -> None:
