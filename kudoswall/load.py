@@ -241,6 +241,7 @@ def parse_person(source: SourceFile, config: Config) -> ParseResult:
         removed_date=removed_date,
         identities=_identities(values.get("identities")),
         avatar_pos=document.pos(("avatar",)) if values.get("avatar") else None,
+        name_pos=document.pos(("name",)),
     )
     return ParseResult(person=person)
 

@@ -116,6 +116,7 @@ class Person:
     removed_date: dt.date | None = None
     identities: Identities | None = None
     avatar_pos: SourcePos | None = None  # where `avatar:` was written, for the problems of the image
+    name_pos: SourcePos | None = None  # where `name:` was written, for a name that looks like another
 
     @property
     def is_organization(self) -> bool:

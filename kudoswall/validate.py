@@ -27,17 +27,35 @@ _IMAGE_MAGIC = {
 
 
 def validate_people(people: dict[str, Person], config: Config, log: ProblemLog) -> None:
-    skeletons: dict[str, Person] = {}
     for person in people.values():
-        skeleton = identity_skeleton(person.name)
-        other = skeletons.get(skeleton)
-        if other is not None and other.name != person.name:
-            log.error(person.pos, f"name '{person.name}' looks like '{other.name}' ({other.source}) but is spelled "
-                      "with different characters", "use the same letters, or a clearly different name")
-        skeletons.setdefault(skeleton, person)
         if person.avatar_source:
             _check_avatar(person, config, log)
+    _check_confusable_names(people, log)
     _check_confusable_handles(people, log)
+
+
+def _lookalike_letters(name: str) -> int:
+    """How many of a name's letters stand in for another one (a Cyrillic а for a Latin a)."""
+    return sum(identity_skeleton(letter) != letter.casefold() for letter in name if not letter.isspace())
+
+
+def _check_confusable_names(people: dict[str, Person], log: ProblemLog) -> None:
+    """Names that look alike are an error on each but one, at its `name:`: the one with the fewest
+    stand-in letters is taken as the genuine one (else the first by handle), so the error lands on
+    the impostor's file, the one a pull request adds, not on the genuine person's."""
+    groups: dict[str, list[Person]] = defaultdict(list)
+    for handle in sorted(people):
+        groups[identity_skeleton(people[handle].name)].append(people[handle])
+    for group in groups.values():
+        spellings = {person.name for person in group}
+        if len(spellings) < 2:
+            continue
+        genuine = min(group, key=lambda person: _lookalike_letters(person.name))
+        for person in group:
+            if person.name != genuine.name:
+                log.error(person.name_pos or person.pos, f"name '{person.name}' looks like '{genuine.name}' "
+                          f"({genuine.source}) but is spelled with different characters",
+                          "use the same letters, or a clearly different name")
 
 
 def _check_confusable_handles(people: dict[str, Person], log: ProblemLog) -> None:

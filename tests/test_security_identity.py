@@ -114,7 +114,7 @@ def test_a_name_with_lookalike_capitals_from_another_script_is_an_error(
 
 def test_the_lookalike_message_names_both_files(tmp_path: Path) -> None:
     assert errors_for(tmp_path, {"zed": {"name": "Gr\u0430ce"}}) == [
-        "content/people/zed.yaml:1:1: name 'Gr\u0430ce' looks like 'Grace' (content/people/grace.yaml) but is "
+        "content/people/zed.yaml:1:7: name 'Gr\u0430ce' looks like 'Grace' (content/people/grace.yaml) but is "
         "spelled with different characters (use the same letters, or a clearly different name)"
     ]
 
@@ -130,3 +130,14 @@ def test_two_handles_that_both_need_folding_to_look_alike_are_an_error(tmp_path:
     assert errors_for(tmp_path, {"ad0-x1": {"name": "One"}, "ado-x1": {"name": "Two"}}) == [
         "content/people/ado-x1.yaml:1:1: handle 'ado-x1' is confusable with 'ad0-x1'",
     ]
+
+
+def test_the_lookalike_is_reported_on_the_impostors_file_at_its_name_whatever_the_order(tmp_path: Path) -> None:
+    """It was reported on whichever file sorted later, at 1:1: in a pull request adding the impostor,
+    the annotation went to the genuine person's unchanged file."""
+    people = {"aaa-zoe": {"kind": "person", "name": "Zo\u00eb M\u0430rt\u00edn"},
+              "zoe-martin": {"name": "Zo\u00eb Mart\u00edn"}}
+    assert errors_for(tmp_path, people) == [
+        "content/people/aaa-zoe.yaml:2:7: name 'Zo\u00eb M\u0430rt\u00edn' looks like 'Zo\u00eb Mart\u00edn' "
+        "(content/people/zoe-martin.yaml) but is spelled with different characters (use the same letters, or a "
+        "clearly different name)"]

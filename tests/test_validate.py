@@ -112,7 +112,7 @@ def test_names_spelled_with_lookalike_letters_are_refused(tmp_path: Path) -> Non
     wall = make_wall(tmp_path, people={"ada": {"name": "Ada Okafor"}, "grace": {"name": "Grace Lindqvist"},
                                        "ada2": {"name": "Аda Okafor"}})  # Cyrillic А
     (problem,) = errors(wall)
-    assert problem.startswith("content/people/ada2.yaml:1:1: name 'Аda Okafor' looks like 'Ada Okafor' "
+    assert problem.startswith("content/people/ada2.yaml:1:7: name 'Аda Okafor' looks like 'Ada Okafor' "
                               "(content/people/ada.yaml) but is spelled with different characters")
 
 
