@@ -376,3 +376,13 @@ def test_new_stops_cleanly_when_input_ends(wall: Path, monkeypatch: pytest.Monke
     assert new(wall) == 2
     assert "input ended before every field was given" in capsys.readouterr().err
     assert files_of(wall) == before
+
+
+def test_the_readmes_deploy_job_is_the_one_init_writes() -> None:
+    """The README's deploy example threw the build's new lock records away; it now quotes init's job."""
+    from kudoswall.scaffold_git import WORKFLOW
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    block = readme.split("job is the part to adapt for another host:\n\n```yaml\n", 1)[1].split("```", 1)[0]
+    assert "git add kudoswall.lock" in block and "git push" in block
+    assert block in WORKFLOW.format(branch="main")
