@@ -26,7 +26,7 @@ from .models import Kudos, Person, Wall
 from .pages import Focus, PagePlanner, kudos_keys
 from .parallel import default_jobs
 from .parsecache import ParseCache
-from .permanence import Permanence, alias_path, deleted_beside_errors, plan_permanence
+from .permanence import Permanence, alias_path, deleted_beside_errors, note_former_digests, plan_permanence
 from .progress import Progress, summary_line
 from .search import index_site
 from .share_images import share_image_units
@@ -131,6 +131,7 @@ def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = N
             kudos_list.append(result.kudos)
     validate_people(people, config, log)
     validate_kudos(kudos_list, people, log)
+    note_former_digests(kudos_list, people)
     try:
         log.raise_if_errors(strict)
     except ContentError as exc:

@@ -74,12 +74,14 @@ def _lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
-def content_digest(kudos: Kudos) -> str:
+def content_digest(kudos: Kudos, from_handle: str | None = None, to_handle: str | None = None) -> str:
     """Digest of what a reader sees: the text and facts, not aliases, status or consent.
 
-    Renaming a kudos (which adds an alias) therefore does not mark it as edited.
+    Renaming a kudos (which adds an alias) therefore does not mark it as edited. The handles may
+    be given: a person renamed since (their old handle in `aliases`) is no edit either (formerly).
     """
-    content = [kudos.from_handle, kudos.to_handle, kudos.date.isoformat(), kudos.relationship, kudos.role_from,
+    content = [from_handle or kudos.from_handle, to_handle or kudos.to_handle, kudos.date.isoformat(),
+               kudos.relationship, kudos.role_from,
                kudos.role_to, kudos.context, [s.name for s in kudos.skills], kudos.title, list(kudos.tags),
                kudos.body_markdown]
     return "sha256:" + hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()

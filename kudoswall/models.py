@@ -217,6 +217,7 @@ class Kudos:
     history: History | None = None
     verified: Verification = "unknown"
     reciprocal_with: str | None = None  # id of the kudos that returns this one within reciprocal_days
+    former_digests: tuple[str, ...] = ()  # content_digest under the people's old handles (permanence.py)
 
     @property
     def is_live(self) -> bool:

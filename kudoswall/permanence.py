@@ -15,8 +15,8 @@ from .errors import ContentError, Problem, SourcePos
 from .history import GitHistory, authored_by, default_base, file_at, load_history
 from .honesty import mark_reciprocal
 from .links import Links, kudos_path, output_file, person_path, skill_path
-from .lockfile import LOCK_FILE, Lock, LockRecord, parse_lock, read_lock, recorded_as
-from .models import History, Kudos, Wall
+from .lockfile import LOCK_FILE, Lock, LockRecord, content_digest, parse_lock, read_lock, recorded_as
+from .models import History, Kudos, Person, Wall
 from .pages import PagePlanner
 from .search import BUNDLE_DIR
 from .theme import Theme
@@ -129,6 +129,18 @@ def deleted_beside_errors(lock: Lock, present: set[str]) -> list[Problem]:
             if record.permalink not in present]
 
 
+def note_former_digests(kudos_list: list[Kudos], people: dict[str, Person]) -> None:
+    """A person renamed (the old handle in their `aliases`) changes no word a reader sees of their
+    kudos, but changes the handles the lock's digest was taken with: those kudos were marked
+    'edited' for good. Taken while the text is at hand (a build drops it once the wall is read)."""
+    for kudos in kudos_list:
+        writer, recipient = people.get(kudos.from_handle), people.get(kudos.to_handle)
+        old_from = [alias for alias in (writer.aliases if writer else ()) if "/" not in alias]
+        old_to = [alias for alias in (recipient.aliases if recipient else ()) if "/" not in alias]
+        handles = [(f, t) for f in [kudos.from_handle, *old_from] for t in [kudos.to_handle, *old_to]]
+        kudos.former_digests = tuple(content_digest(kudos, f, t) for f, t in handles[1:])  # [0]: today's
+
+
 def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> None:
     """Set history, verification and reciprocity on every shown kudos (recomputed on each run)."""
     locked = lock.by_key("kudos")
@@ -143,7 +155,7 @@ def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, L
     record = recorded_as(kudos, locked)
     entry = git.files.get(kudos.source) if git is not None else None
     digest = kudos.content_digest
-    edited = record is not None and bool(record.digest) and record.digest != digest
+    edited = record is not None and bool(record.digest) and record.digest not in (digest, *kudos.former_digests)
     url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
         if config.repo_url else None
     if entry is not None and entry.first and entry.last:

@@ -19,7 +19,7 @@ from .errors import Problem, ProblemLog, sorted_problems
 from .load import ParseResult
 from .models import Kudos, Wall
 from .pages import Focus, kudos_keys
-from .permanence import annotate_kudos
+from .permanence import annotate_kudos, note_former_digests
 from .theme import Theme
 from .units import OutputUnit
 from .validate import validate_kudos
@@ -51,6 +51,7 @@ def replan_edits(previous: Plan, edited: list[ParseResult], config: Config, them
         pairs.append((old, new))
     new_kudos = [new for _, new in pairs]
     validate_kudos(new_kudos, wall.people, log)  # the per-kudos rules; cross-kudos ones need placement only
+    note_former_digests(new_kudos, wall.people)
     if log.errors:
         return None
     wall = _with_kudos(wall, {id(old): new for old, new in pairs})

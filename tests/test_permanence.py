@@ -275,3 +275,27 @@ def test_a_renamed_published_kudos_that_now_waits_for_consent_says_so_for_its_ol
     assert main(["check", "--source", str(root), "--base", "none"]) == 1
     errors = capsys.readouterr().err.splitlines()[:-1]
     assert len(errors) == 2 and all("now waits for consent" in line for line in errors), errors
+
+
+def test_renaming_a_person_does_not_mark_their_kudos_edited(tmp_path: Path) -> None:
+    """The lock's digest was taken with the old handle: every kudos of a renamed person said
+    "Edited after publication" for good, though no word a reader sees had changed."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-ada-on-grace": kudos_md(), "2024-05-02-grace-on-ada": kudos_md(
+        "Ada is kind.", to="ada", **{"from": "grace"})})
+    assert build(root) == 0
+    people = root / "content/people"
+    (people / "grace.yaml").rename(people / "grace-l.yaml")
+    with (people / "grace-l.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("aliases: [grace]\n")
+    for path in (root / "content/kudos").iterdir():
+        path.write_text(path.read_text("utf-8").replace("to: grace\n", "to: grace-l\n")
+                        .replace("from: grace\n", "from: grace-l\n"), "utf-8")
+    edited = root / "content/kudos/2024-05-01-ada-on-grace.md"
+    assert build(root) == 0
+    records = {r["id"]: r for r in json.loads((root / "site/kudos.json").read_text("utf-8"))["kudos"]}
+    assert [records[k]["history"]["edited"] for k in ("2024-05-01-ada-on-grace", "2024-05-02-grace-on-ada")] == [
+        False, False]
+    edited.write_text(edited.read_text("utf-8").replace("safe", "safe and sound"), "utf-8")
+    assert build(root) == 0  # a real edit still shows
+    records = {r["id"]: r for r in json.loads((root / "site/kudos.json").read_text("utf-8"))["kudos"]}
+    assert records["2024-05-01-ada-on-grace"]["history"]["edited"] is True
