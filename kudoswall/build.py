@@ -192,7 +192,8 @@ def plan_site(wall: Wall, config: Config, theme: Theme, extra_context: dict[str,
     """`lock`: kudoswall.lock when the caller read it already; `store`: the cache folder, which keeps git's log."""
     permanence = plan_permanence(wall, config, lock, store)  # the lock, history, verification; raises if a URL breaks
     keys = kudos_keys(wall)  # after plan_permanence, which sets what permanence_key reads
-    return Plan(wall, permanence, keys, plan_units(wall, config, theme, keys, extra_context) + permanence.units(theme))
+    units = plan_units(wall, config, theme, keys, extra_context) + permanence.units(theme)
+    return Plan(wall, permanence, keys, units + permanence.moved_units(units, theme))
 
 
 def plan_units(wall: Wall, config: Config, theme: Theme, keys: dict[str, str],
@@ -363,7 +364,7 @@ def output_problems(wall: Wall, config: Config, theme: Theme, permanence: Perman
     """For `check`: the clashes between output files that a build would refuse (an alias on the
     address of a feed, two static files differing only by case), planned but not rendered."""
     units = plan_units(wall, config, theme, kudos_keys(wall)) + permanence.units(theme)
-    return output_collisions(units)
+    return output_collisions(units + permanence.moved_units(units, theme))
 
 
 __all__ = [

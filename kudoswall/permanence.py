@@ -230,6 +230,35 @@ class Permanence:
         units.append(OutputUnit("_redirects", fingerprint("_redirects", text.decode()), lambda: text))
         return units
 
+    def moved_units(self, units: list[OutputUnit], theme: Theme) -> list[OutputUnit]:
+        """What a renamed kudos or person has beside its page (a feed, badges, embeds, lists, share
+        image), also at each old address: `_redirects` covers them only on hosts that read it, and
+        GitHub Pages does not. Files are copies, pages are redirect pages; a path `units` has already
+        (a credential at its first address) is left to it."""
+        folders: dict[str, list[Redirect]] = {}
+        for r in self.redirects:
+            if r.source.endswith("/") and r.target.count("/") == 2 and r.target.startswith(("k/", "people/")):
+                folders.setdefault(r.target, []).append(r)
+        if not folders:
+            return []
+        taken = {unit.path for unit in units}
+        moved: list[OutputUnit] = []
+        template = theme.template_digest("redirect.html")
+        config_digest = self.config.digest()
+        for unit in units:
+            folder = unit.path[: unit.path.find("/", unit.path.find("/") + 1) + 1]
+            for redirect in folders.get(folder, ()):
+                rest = unit.path[len(folder):]
+                path = redirect.source + rest
+                if rest == "index.html" or path in taken:
+                    continue  # the page itself has its redirect page; a credential is kept at its first id
+                if rest.endswith("index.html"):
+                    page = Redirect(path[: -len("index.html")], unit.path[: -len("index.html")], redirect.origin)
+                    moved.append(self._redirect_unit(theme, page, fingerprint(template, config_digest, page.target)))
+                else:
+                    moved.append(OutputUnit(path, unit.fingerprint, unit.render, origin=redirect.origin))
+        return moved
+
     def _redirect_unit(self, theme: Theme, redirect: Redirect, unit_fingerprint: str) -> OutputUnit:
         def render() -> bytes:
             links = Links.for_page(redirect.source)

@@ -62,6 +62,7 @@ def replan_edits(previous: Plan, edited: list[ParseResult], config: Config, them
     keys = {**previous.keys, **kudos_keys(Wall(wall.people, new_kudos))}
     fresh = plan_units(wall, config, theme, keys, focus=Focus.of(new_kudos))
     index = previous.unit_index()
+    fresh += previous.permanence.moved_units(fresh, theme)  # their copies at old addresses: same paths as before
     if len(index) != len(previous.units):
         return None  # two units share a path: only a full plan reports that
     units = previous.units.copy()

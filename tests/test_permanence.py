@@ -299,3 +299,41 @@ def test_renaming_a_person_does_not_mark_their_kudos_edited(tmp_path: Path) -> N
     assert build(root) == 0  # a real edit still shows
     records = {r["id"]: r for r in json.loads((root / "site/kudos.json").read_text("utf-8"))["kudos"]}
     assert records["2024-05-01-ada-on-grace"]["history"]["edited"] is True
+
+
+def test_a_renamed_persons_feed_badges_and_embeds_answer_at_the_old_address_without_redirect_rules(
+        tmp_path: Path) -> None:
+    """They were only a `_redirects` splat rule, which GitHub Pages does not read: a subscribed feed
+    and every badge pasted on another site became a 404."""
+    people: dict[str, Any] = {"ada": {"name": "Ada Okafor", "skills": ["Go"]},
+                              "grace-l": {"name": "Grace Lindqvist", "aliases": ["grace"], "skills": ["Go"]}}
+    root = make_wall(tmp_path, people=people, kudos={"2024-05-01-ada-on-grace": kudos_md(to="grace-l", skills=["Go"])})
+    assert build(root) == 0
+    site = root / "site"
+    for rest in ("feed.xml", "badge.svg", "badges/go.svg"):
+        assert (site / "people/grace" / rest).read_bytes() == (site / "people/grace-l" / rest).read_bytes(), rest
+    for rest in ("embed/", "embed/dark/"):
+        page = parse(site / "people/grace" / rest / "index.html")
+        refresh = page.find(".//h:meta[@http-equiv='refresh']", NS)
+        assert refresh is not None and refresh.get("content", "").endswith(f"people/grace-l/{rest}"), rest
+    assert not (site / "people/ada-okafor").exists()  # nobody else's files are copied
+
+
+def test_serve_keeps_a_renamed_persons_old_files_as_build_writes_them(tmp_path: Path) -> None:
+    from kudoswall.serve_site import SiteBuilder, render_all
+
+    people: dict[str, Any] = {"ada": {"name": "Ada Okafor"},
+                              "grace-l": {"name": "Grace Lindqvist", "aliases": ["grace"]}}
+    root = make_wall(tmp_path, people=people, kudos={"2024-05-01-ada-on-grace": kudos_md(to="grace-l")})
+    builder = SiteBuilder(root)
+    assert builder.rebuild().errors == []
+    source = root / "content/kudos/2024-05-01-ada-on-grace.md"
+    source.write_text(source.read_text("utf-8").replace("ledger safe", "ledger safe and sound"), "utf-8")
+    result = builder.rebuild(frozenset({"content"}), [str(source.relative_to(root))])
+    assert result.errors == [] and result.replanned
+    served = render_all(builder.snapshot)
+    assert b"safe and sound" in served["people/grace/feed.xml"]
+    assert build(root) == 0
+    built = {p.relative_to(root / "site").as_posix(): p.read_bytes() for p in (root / "site").rglob("*")
+             if p.is_file() and p.name != ".kudoswall-site" and "pagefind" not in p.parts}  # serve has no index
+    assert served == built
