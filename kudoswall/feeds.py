@@ -53,6 +53,16 @@ def _timestamp(kudos: Kudos) -> str:
     return kudos.date.isoformat() + "T00:00:00Z"
 
 
+def _modified(kudos: Kudos) -> str:
+    """When the entry last changed, so a reader shows a correction: the day of the last commit to an
+    edited kudos (git's history; the lock alone knows no edit date), else its own date."""
+    history = kudos.history
+    if history is not None and history.source == "git" and history.edited and history.last_updated \
+            and history.last_updated > kudos.date:
+        return history.last_updated.isoformat() + "T00:00:00Z"
+    return _timestamp(kudos)
+
+
 def _title(kudos: Kudos, people: dict[str, Person]) -> str:
     if kudos.title:
         return kudos.title
@@ -73,7 +83,7 @@ def atom_feed(config: Config, people: dict[str, Person], entries: list[Kudos], f
     _sub(feed, "title", title)
     if config.description:
         _sub(feed, "subtitle", config.description)
-    _sub(feed, "updated", _timestamp(entries[0]) if entries else "1970-01-01T00:00:00Z")
+    _sub(feed, "updated", max(map(_modified, entries)) if entries else "1970-01-01T00:00:00Z")
     _sub(feed, "link", rel="self", type="application/atom+xml", href=config.absolute_url(feed_path))
     _sub(feed, "link", rel="alternate", type="text/html", href=config.absolute_url(page_path))
     author = _sub(feed, "author")
@@ -86,7 +96,7 @@ def atom_feed(config: Config, people: dict[str, Person], entries: list[Kudos], f
         _sub(entry, "id", config.absolute_url(kudos_path(kudos.first_id)))  # RFC 4287: kept when it moves
         _sub(entry, "title", _title(kudos, people))
         _sub(entry, "published", _timestamp(kudos))
-        _sub(entry, "updated", _timestamp(kudos))
+        _sub(entry, "updated", _modified(kudos))
         _sub(entry, "link", rel="alternate", type="text/html", href=url)
         entry_author = _sub(entry, "author")
         _sub(entry_author, "name", writer.name)
@@ -115,6 +125,7 @@ def json_feed(config: Config, people: dict[str, Person], entries: list[Kudos]) -
             "content_html": _portable_html(config, kudos),
             "summary": kudos.excerpt,
             "date_published": _timestamp(kudos),
+            **({"date_modified": modified} if (modified := _modified(kudos)) != _timestamp(kudos) else {}),
             "authors": [{"name": writer.name, "url": config.absolute_url(person_path(writer.handle))}],
             "tags": [skill.name for skill in kudos.skills],
         })
@@ -341,8 +352,8 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
         keys = kudos_keys(wall)
 
     def digests(kudos_list: list[Kudos]) -> list[str]:
-        """What a feed entry shows: the kudos and both people (not history: feeds do not show it)."""
-        return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest for k in kudos_list]
+        """What a feed entry shows: the kudos, both people and when it was last modified."""
+        return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest + _modified(k) for k in kudos_list]
 
     if in_focus(focus, latest):
         latest_digests = digests(latest)

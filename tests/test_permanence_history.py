@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import html5lib
 import pytest
@@ -120,6 +121,13 @@ def test_scripted_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert history["edited"] is True and history["revisions"] == 2  # type: ignore[index]
     assert history["url"] == ("https://github.com/acme/kudos/commits/HEAD/"  # type: ignore[index]
                               "content/kudos/2024-05-01-ada-on-grace.md")
+    # the feeds say it changed, so a reader shows the correction (they kept the first date)
+    atom = "{http://www.w3.org/2005/Atom}"
+    entry = ElementTree.parse(wall.site / "feed.xml").getroot().find(f"{atom}entry")
+    assert entry is not None and entry.findtext(f"{atom}published") == "2024-05-01T00:00:00Z"
+    assert entry.findtext(f"{atom}updated") == f"{history['last_updated']}T00:00:00Z"  # type: ignore[index]
+    item = json.loads((wall.site / "feed.json").read_text())["items"][0]
+    assert item["date_modified"] == f"{history['last_updated']}T00:00:00Z"  # type: ignore[index]
 
     # rename with alias: the old address becomes a redirect page and a _redirects rule
     assert wall.cli("mv", "2024-05-01-ada-on-grace", "2024-05-01-ada-on-grace-ledger") == 0
