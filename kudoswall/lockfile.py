@@ -95,6 +95,11 @@ def parse_lock(text: str, path: str = LOCK_FILE) -> Lock:
         stripped = line.lstrip("\ufeff").strip() if number == 1 else line.strip()
         if not stripped or stripped.startswith("#"):
             continue
+        if stripped.startswith(("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+            problems.append(Problem(SourcePos(path, number, 1), "a merge conflict: two branches both added records "
+                                    "here", "keep the record lines of both sides (records are only ever added) and "
+                                    "delete the marker lines; 'kudoswall init' writes a .gitattributes that does it"))
+            continue
         try:
             value = json.loads(stripped)
             kind, key, permalink = value["kind"], value["id"], value["permalink"]

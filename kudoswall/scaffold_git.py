@@ -150,9 +150,17 @@ Published links never break, so never delete or rename a kudos file by hand:
 """
 
 
+GITATTRIBUTES = """\
+# kudoswall.lock only ever gains lines, one record each: when two branches both add records (two
+# pull requests merged one after the other), git keeps the lines of both instead of a conflict.
+kudoswall.lock merge=union
+"""
+
+
 def git_files(default_branch: str = "main") -> dict[Path, str]:
-    """The workflow, PR template and CONTRIBUTING.md a wall's repository gets, by path."""
+    """The workflow, PR template, CONTRIBUTING.md and .gitattributes a wall's repository gets, by path."""
     return {
+        Path(".gitattributes"): GITATTRIBUTES,
         Path(".github/workflows/kudoswall.yml"): WORKFLOW.format(branch=default_branch),
         Path(".github/pull_request_template.md"): PULL_REQUEST_TEMPLATE,
         Path("CONTRIBUTING.md"): CONTRIBUTING,

@@ -1,19 +1,24 @@
-"""init's git files: the Actions workflow, the pull request template and CONTRIBUTING.md."""
+"""init's git files: the Actions workflow, the pull request template, CONTRIBUTING.md and .gitattributes."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from kudoswall.lockfile import parse_lock
 from kudoswall.scaffold_git import write_git_files
 
 
 def test_workflow_checks_pull_requests_and_deploys_pushes(tmp_path: Path) -> None:
     written = write_git_files(tmp_path)
-    assert sorted(map(str, written)) == [".github/pull_request_template.md", ".github/workflows/kudoswall.yml",
-                                         "CONTRIBUTING.md"]
+    assert sorted(map(str, written)) == [".gitattributes", ".github/pull_request_template.md",
+                                         ".github/workflows/kudoswall.yml", "CONTRIBUTING.md"]
     workflow: dict[Any, Any] = yaml.safe_load((tmp_path / ".github/workflows/kudoswall.yml").read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key 'on' as true
     assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
@@ -44,3 +49,41 @@ def test_existing_files_are_never_overwritten(tmp_path: Path) -> None:
     assert Path("CONTRIBUTING.md") not in written
     assert (tmp_path / "CONTRIBUTING.md").read_text() == "ours"
     assert "branches: [trunk]" in (tmp_path / ".github/workflows/kudoswall.yml").read_text()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_two_branches_that_both_add_lock_records_merge_without_a_conflict(tmp_path: Path) -> None:
+    """New records sort to the same place (ids start with a date), so every two pull requests conflicted."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
+           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(["git", "-C", str(tmp_path), *args], env=env, capture_output=True, check=False)
+
+    write_git_files(tmp_path)
+    lock = tmp_path / "kudoswall.lock"
+    head = '{"kind": "kudos", "id": "2024-01-01-a", "permalink": "k/2024-01-01-a/", "published": "2024-01-01"}\n'
+    lock.write_text(head, "utf-8")
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-q", "-m", "start")
+    records = {name: head.replace("2024-01-01-a", f"2024-05-01-{name}") for name in ("ada", "bob")}
+    for name, record in records.items():
+        git("checkout", "-q", "-b", name, "main")
+        lock.write_text(head + record, "utf-8")
+        git("commit", "-q", "-am", name)
+    git("checkout", "-q", "main")
+    assert git("merge", "-q", "--no-edit", "ada").returncode == 0
+    assert git("merge", "-q", "--no-edit", "bob").returncode == 0
+    assert parse_lock(lock.read_text("utf-8")).problems == []
+    expected = [head.strip(), *(record.strip() for record in records.values())]
+    assert sorted(lock.read_text("utf-8").splitlines()) == sorted(expected)
+
+
+def test_conflict_markers_in_the_lock_say_what_happened() -> None:
+    text = '<<<<<<< HEAD\n{"kind": "person", "id": "a", "permalink": "people/a/", "published": "2024-01-01"}\n=======\n'
+    problems = parse_lock(text + ">>>>>>> feature\n").problems
+    assert [(p.pos.line, p.message) for p in problems] == [
+        (1, "a merge conflict: two branches both added records here"),
+        (3, "a merge conflict: two branches both added records here"),
+        (4, "a merge conflict: two branches both added records here")]
