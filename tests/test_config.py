@@ -43,6 +43,16 @@ def test_an_unknown_key_is_an_error_with_the_nearest_key_suggested(tmp_path: Pat
         "kudoswall.yaml:2:1: unknown field 'base_ulr' (did you mean 'base_url'?)"]
 
 
+def test_each_unknown_key_is_its_own_error_at_its_line_with_its_own_suggestion(tmp_path: Path) -> None:
+    """Two misspelt keys were one error, at the one that sorted first, suggesting a fix for it alone."""
+    assert problems_of(tmp_path, "titel: X\nper_pag: 3\n") == [
+        "kudoswall.yaml:1:1: unknown field 'titel' (did you mean 'title'?)",
+        "kudoswall.yaml:2:1: unknown field 'per_pag' (did you mean 'per_page'?)"]
+    many = "".join(f"key{number}: 1\n" for number in range(25))
+    found = problems_of(tmp_path, many)
+    assert len(found) == 21 and found[0].startswith("kudoswall.yaml:1:1: and 5 more unknown fields")
+
+
 def test_an_unknown_nested_key_names_its_group(tmp_path: Path) -> None:
     assert problems_of(tmp_path, "markdown:\n  allow_htm: true\n") == [
         "kudoswall.yaml:2:3: unknown field 'allow_htm' in 'markdown' (did you mean 'allow_html'?)"]

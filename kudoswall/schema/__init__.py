@@ -119,8 +119,31 @@ def validate_document(name: str, document: YamlDocument, limits: FieldLimits = (
     except fastjsonschema.JsonSchemaException:
         pass
     errors = _full_validator(name, limits).iter_errors(document.values)
-    problems = [_problem_for(name, document, error) for error in errors]
+    problems = [problem for error in errors for problem in _problems_for(name, document, error)]
     return sorted(problems, key=lambda p: (p.pos, p.message))
+
+
+def _problems_for(name: str, document: YamlDocument, error: jsonschema.ValidationError) -> list[Problem]:
+    """One problem per unknown field, each at its own key with its own suggestion (one error of
+    the schema names them all); one per other error."""
+    if error.validator != "additionalProperties":
+        return [_problem_for(name, document, error)]
+    path: YamlPath = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = sorted(schema.get("properties", {}))
+    extra = sorted(set(cast(dict[str, Any], error.instance)) - set(allowed))
+    label = f" in '{_field_name(path) or 'file'}'" if path else ""
+    keys = sorted(extra, key=lambda key: document.pos((*path, key), key=True))[:_UNKNOWN_SHOWN]  # in file order
+    problems = [Problem(document.pos((*path, key), key=True), f"unknown field '{_shorten(key)}'{label}",
+                        did_you_mean(key, allowed) or f"allowed fields: {', '.join(allowed)}") for key in keys]
+    if len(extra) > len(keys):
+        problems.append(Problem(document.pos(path), f"and {len(extra) - len(keys)} more unknown fields{label}",
+                                f"allowed fields: {', '.join(allowed)}"))
+    return problems
+
+
+_UNKNOWN_SHOWN = 20
+"""Unknown fields said one by one, per mapping; past that, one line counts the rest."""
 
 
 def _shorten(text: str, limit: int = 60) -> str:
@@ -156,15 +179,6 @@ def _problem_for(name: str, document: YamlDocument, error: jsonschema.Validation
     if not hint and len(path) > 1 and isinstance(path[-1], int):  # an item of a list: the list's hint
         hint = str((_subschema(load_schema(name), path[:-1]) or {}).get("x-hint", ""))
     validator = error.validator
-    if validator == "additionalProperties":
-        allowed = sorted(schema.get("properties", {}))
-        extra = sorted(set(cast(dict[str, Any], error.instance)) - set(allowed))
-        key = extra[0] if extra else "?"
-        where = document.pos((*path, key), key=True)
-        suggestion = did_you_mean(key, allowed) or f"allowed fields: {', '.join(allowed)}"
-        more = f" (and {', '.join(repr(_shorten(k)) for k in extra[1:6])})" if len(extra) > 1 else ""
-        label = f"in '{field}'" if path else ""
-        return Problem(where, f"unknown field '{_shorten(key)}'{more} {label}".rstrip(), suggestion)
     where = document.pos(path)
     if validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else "?"
