@@ -92,11 +92,18 @@ def lock_problems(lock: Lock, wall: Wall, redirects: list[Redirect], base: Lock 
     resolvable = resolvable_paths(wall, redirects)
     records: list[tuple[LockRecord, str]] = [(r, "") for r in lock.records]
     if base is not None:
-        current = {r.sort_key for r in lock.records}
+        current = {r.sort_key: r for r in lock.records}
         for record in base.records:
-            if record.sort_key not in current:
+            now = current.get(record.sort_key)
+            if now is None:
                 problems.append(Problem(SourcePos(LOCK_FILE, 1), f"the lock record of {record.kind} '{record.key}' "
                                         f"(in {LOCK_FILE} at {base_ref}) was deleted",
+                                        "lock records are permanent: restore the line from git"))
+                records.append((record, f" (published as of {base_ref})"))
+            elif (now.permalink, now.published, now.digest) != (record.permalink, record.published, record.digest):
+                # a record rewritten could move a permalink away (and delete the page) or hide an edit
+                problems.append(Problem(SourcePos(LOCK_FILE, now.line), f"the lock record of {record.kind} "
+                                        f"'{record.key}' was changed since {base_ref}",
                                         "lock records are permanent: restore the line from git"))
                 records.append((record, f" (published as of {base_ref})"))
     # a pending kudos' old addresses wait with it: "deleted" would send its writer the wrong way

@@ -187,6 +187,22 @@ def test_scripted_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     wall.git("reset", "-q", "--hard", "HEAD~1")
     wall.build()
 
+    # delete the entry and point its lock record elsewhere (or take a new digest, hiding an edit): --base again
+    for old, new in (('"permalink": "k/2024-05-01-ada-on-grace/"', '"permalink": "people/grace/"'),
+                     ('"digest": "sha256:', '"digest": "sha256:0')):
+        if old.startswith('"permalink"'):
+            wall.git("rm", "-q", "content/kudos/2024-05-01-ada-on-grace-ledger.md")
+        lock_file = wall.root / "kudoswall.lock"
+        lines = lock_file.read_text().splitlines(keepends=True)
+        lock_file.write_text("".join(line.replace(old, new) if '"id": "2024-05-01-ada-on-grace"' in line else line
+                                     for line in lines))
+        wall.commit("rewrite a lock record", "ada@example.org")
+        capsys.readouterr()
+        assert wall.cli("check", "--base", "HEAD~1") == 1
+        assert "the lock record of kudos '2024-05-01-ada-on-grace' was changed since HEAD~1" in capsys.readouterr().err
+        wall.git("reset", "-q", "--hard", "HEAD~1")
+    wall.build()
+
     # a commit whose author is not the writer: unverified, and rejected when required
     wall.write("2024-08-01-grace-on-lin", kudos_md("Lin rebuilt the billing exports and wrote the runbook too.",
                                                    **{"from": "grace", "to": "lin"}, date="2024-08-01"))
