@@ -33,14 +33,13 @@ from .load import (
     read_source,
 )
 from .models import RELATIONSHIPS
-from .scaffold_git import git_files, write_git_files
+from .scaffold_git import current_branch, git_files, write_git_files, write_git_settings
 from .schema import SCHEMA_NAMES, load_schema
 from .slugs import slugify
 from .text import check_text
 from .validate import FUTURE_DATE_HINT, latest_kudos_date, suggest_handle
 
 SCHEMA_DIR = ".kudoswall/schema"
-GITIGNORE_LINES = ("site/", ".site.kudoswall-*", ".kudoswall-cache/")
 MAX_SLUG_IN_FILE_NAME = 80  # leaves room for the date and a -N suffix within the 100-character id limit
 
 def _schema_comment(relative_dir: str, name: str) -> str:
@@ -110,7 +109,7 @@ def init_wall(directory: Path, title: str) -> list[Path]:
     """Create a wall with example content in `directory` (which may exist); returns the files created.
 
     Refuses when the folder already holds a wall or any file the example would need; an
-    existing .gitignore is kept and only the missing lines are appended to it.
+    existing .gitignore or .gitattributes is kept and only the missing lines are appended to it.
     """
     _check_title(title)
     if (directory / CONFIG_FILE).exists():
@@ -122,7 +121,8 @@ def init_wall(directory: Path, title: str) -> list[Path]:
     if clashes:
         raise UsageError(f"refusing to overwrite existing files in {directory}: {', '.join(clashes)}")
     # a file where a folder goes stopped init halfway, the wall's files written and the rest not
-    blocked = sorted({str(parent.relative_to(directory)) for rel in [*files, ".gitignore", *map(str, git_files())]
+    blocked = sorted({str(parent.relative_to(directory)) for rel in [*files, ".gitignore", ".gitattributes",
+                                                                     *map(str, git_files())]
                       for parent in (directory / rel).parents
                       if parent.is_relative_to(directory) and parent != directory
                       and (parent.is_symlink() or (parent.exists() and not parent.is_dir()))})
@@ -136,17 +136,8 @@ def init_wall(directory: Path, title: str) -> list[Path]:
             created.append(directory / rel)
     except FileExistsError as exc:
         raise UsageError(f"refusing to overwrite {exc.filename}") from None
-    gitignore = directory / ".gitignore"
-    if gitignore.exists():
-        existing = gitignore.read_text("utf-8", errors="replace")
-        missing = [line for line in GITIGNORE_LINES if line not in existing.splitlines()]
-        if missing:
-            with open(gitignore, "a", encoding="utf-8") as handle:
-                handle.write(("" if existing.endswith("\n") or not existing else "\n") + "\n".join(missing) + "\n")
-    else:
-        _create(gitignore, "# Built by kudoswall; never commit it.\n" + "\n".join(GITIGNORE_LINES) + "\n")
-        created.append(gitignore)
-    created += [directory / rel for rel in write_git_files(directory)]
+    created += write_git_settings(directory)
+    created += [directory / rel for rel in write_git_files(directory, current_branch(directory))]
     return created
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .history import run_git
+
 WORKFLOW = """\
 # Checks every pull request (problems appear as annotations on the changed lines) and publishes
 # the wall to GitHub Pages on every push to the default branch. Written by kudoswall init.
@@ -150,17 +152,45 @@ Published links never break, so never delete or rename a kudos file by hand:
 """
 
 
-GITATTRIBUTES = """\
-# kudoswall.lock only ever gains lines, one record each: when two branches both add records (two
-# pull requests merged one after the other), git keeps the lines of both instead of a conflict.
-kudoswall.lock merge=union
-"""
+GITIGNORE_LINES = ("site/", ".site.kudoswall-*", ".kudoswall-cache/")
+GITATTRIBUTES_HEADER = ("# kudoswall.lock only ever gains lines, one record each: when two branches both add records\n"
+                        "# (two pull requests merged one after the other), git keeps the lines of both.\n")
+GITATTRIBUTES_LINES = ("kudoswall.lock merge=union",)
+
+
+def write_git_settings(root: Path) -> list[Path]:
+    """.gitignore (what a build makes) and .gitattributes (the lock's merge rule): made, or the lines
+    they lack appended to them; returns the files made."""
+    made = []
+    for name, header, lines in ((".gitignore", "# Built by kudoswall; never commit it.\n", GITIGNORE_LINES),
+                                (".gitattributes", GITATTRIBUTES_HEADER, GITATTRIBUTES_LINES)):
+        path = root / name
+        if not path.exists():
+            with open(path, "x", encoding="utf-8", newline="\n") as out:
+                out.write(header + "\n".join(lines) + "\n")
+            made.append(path)
+            continue
+        existing = path.read_text("utf-8", errors="replace")
+        missing = [line for line in lines if line not in existing.splitlines()]
+        if missing:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(("" if existing.endswith("\n") or not existing else "\n") + "\n".join(missing) + "\n")
+    return made
+
+
+def current_branch(root: Path) -> str:
+    """The branch checked out at `root` (the workflow deploys pushes to it), or git's default for a
+    new repository, or main."""
+    for args in (("symbolic-ref", "--quiet", "--short", "HEAD"), ("config", "init.defaultBranch")):
+        name = (run_git(root, *args) or "").strip()
+        if name and name.replace("-", "").replace("/", "").replace("_", "").replace(".", "").isalnum():
+            return name
+    return "main"
 
 
 def git_files(default_branch: str = "main") -> dict[Path, str]:
-    """The workflow, PR template, CONTRIBUTING.md and .gitattributes a wall's repository gets, by path."""
+    """The workflow, PR template and CONTRIBUTING.md a wall's repository gets, by path."""
     return {
-        Path(".gitattributes"): GITATTRIBUTES,
         Path(".github/workflows/kudoswall.yml"): WORKFLOW.format(branch=default_branch),
         Path(".github/pull_request_template.md"): PULL_REQUEST_TEMPLATE,
         Path("CONTRIBUTING.md"): CONTRIBUTING,

@@ -1,4 +1,4 @@
-"""init's git files: the Actions workflow, the pull request template, CONTRIBUTING.md and .gitattributes."""
+"""init's git files: the Actions workflow, the pull request template, CONTRIBUTING.md and the lock's merge rule."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from kudoswall.lockfile import parse_lock
-from kudoswall.scaffold_git import write_git_files
+from kudoswall.scaffold_git import GITATTRIBUTES_HEADER, GITATTRIBUTES_LINES, write_git_files
 
 
 def test_workflow_checks_pull_requests_and_deploys_pushes(tmp_path: Path) -> None:
     written = write_git_files(tmp_path)
-    assert sorted(map(str, written)) == [".gitattributes", ".github/pull_request_template.md",
-                                         ".github/workflows/kudoswall.yml", "CONTRIBUTING.md"]
+    assert sorted(map(str, written)) == [".github/pull_request_template.md", ".github/workflows/kudoswall.yml",
+                                         "CONTRIBUTING.md"]
     workflow: dict[Any, Any] = yaml.safe_load((tmp_path / ".github/workflows/kudoswall.yml").read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key 'on' as true
     assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
@@ -60,7 +60,7 @@ def test_two_branches_that_both_add_lock_records_merge_without_a_conflict(tmp_pa
     def git(*args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(["git", "-C", str(tmp_path), *args], env=env, capture_output=True, check=False)
 
-    write_git_files(tmp_path)
+    (tmp_path / ".gitattributes").write_text(GITATTRIBUTES_HEADER + "\n".join(GITATTRIBUTES_LINES) + "\n", "utf-8")
     lock = tmp_path / "kudoswall.lock"
     head = '{"kind": "kudos", "id": "2024-01-01-a", "permalink": "k/2024-01-01-a/", "published": "2024-01-01"}\n'
     lock.write_text(head, "utf-8")

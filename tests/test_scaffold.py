@@ -386,3 +386,20 @@ def test_the_readmes_deploy_job_is_the_one_init_writes() -> None:
     block = readme.split("job is the part to adapt for another host:\n\n```yaml\n", 1)[1].split("```", 1)[0]
     assert "git add kudoswall.lock" in block and "git push" in block
     assert block in WORKFLOW.format(branch="main")
+
+
+@pytest.mark.skipif(__import__("shutil").which("git") is None, reason="needs git")
+def test_init_in_a_repository_deploys_its_branch_and_adds_the_lock_merge_rule_to_its_gitattributes(
+        tmp_path: Path) -> None:
+    """The workflow always said 'main' (a 'master' wall never deployed), and an existing .gitattributes
+    was kept without the lock's merge rule, so every second pull request conflicted again."""
+    import os
+    import subprocess
+
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "-C", str(tmp_path), "init", "-q", "-b", "master"], env=env, check=True)
+    (tmp_path / ".gitattributes").write_text("*.png binary", "utf-8")  # no final newline
+    assert main(["init", str(tmp_path)]) == 0
+    workflow = (tmp_path / ".github/workflows/kudoswall.yml").read_text("utf-8")
+    assert "branches: [master]" in workflow and "[main]" not in workflow
+    assert (tmp_path / ".gitattributes").read_text("utf-8") == "*.png binary\nkudoswall.lock merge=union\n"
