@@ -16,9 +16,14 @@ REPORT_URL = "https://github.com/kudoswall/kudoswall/issues"
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
-def _print_problems(problems: Sequence[Problem], style: str = "text") -> None:
+def _print_problems(problems: Sequence[Problem], style: str = "text", source: str = ".") -> None:
+    prefix = ""
+    if style == "github":  # a wall in a folder of its repository: annotations name the repository's paths
+        from .history import git_prefix
+
+        prefix = git_prefix(Path(source)) or ""
     for problem in problems:
-        print(format_problem(problem, "github" if style == "github" else "text"), file=sys.stderr)
+        print(format_problem(problem, "github" if style == "github" else "text", prefix), file=sys.stderr)
 
 
 def _summary_line(problems: Sequence[Problem]) -> str:
@@ -94,7 +99,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if any(p.severity == "error" for p in problems) or (args.strict and problems):
         raise ContentError(problems)
     loaded.problems = problems
-    _print_problems(loaded.problems, args.format)
+    _print_problems(loaded.problems, args.format, args.source)
     suffix = f" ({_summary_line(loaded.problems)})" if loaded.problems else ""
     print(f"OK: {len(loaded.wall.kudos):,} kudos from {len(loaded.wall.people):,} people{suffix}")
     return EXIT_OK
@@ -224,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Callable[[argparse.Namespace], int] = args.handler
         return handler(args)
     except ContentError as exc:
-        _print_problems(exc.problems, getattr(args, "format", "text"))
+        _print_problems(exc.problems, getattr(args, "format", "text"), getattr(args, "source", "."))
         print(f"kudoswall: {_summary_line(exc.problems)}; nothing was written", file=sys.stderr)
         return EXIT_CONTENT
     except UsageError as exc:

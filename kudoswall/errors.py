@@ -118,15 +118,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def format_problem(problem: Problem, style: Literal["text", "github"] = "text") -> str:
+def format_problem(problem: Problem, style: Literal["text", "github"] = "text", prefix: str = "") -> str:
+    """`prefix`: where the wall is inside its repository (github style: annotations name repository paths)."""
     if style == "github":
-        return _format_github(problem)
+        return _format_github(problem, prefix)
     label = "warning: " if problem.severity == "warning" else ""
     hint = f" ({problem.hint})" if problem.hint else ""
     return f"{problem.pos}: {label}{problem.message}{hint}"
 
 
-def _format_github(problem: Problem) -> str:
+def _format_github(problem: Problem, prefix: str) -> str:
     """A GitHub Actions workflow command, which shows as an annotation on the changed line."""
 
     def escape_property(value: str) -> str:
@@ -141,7 +142,9 @@ def _format_github(problem: Problem) -> str:
     def escape_data(value: str) -> str:
         return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
-    parts = [f"file={escape_property(problem.pos.path)}"]
+    path = problem.pos.path
+    inside = path and not path.startswith(("/", "../"))  # a theme outside the wall keeps its own path
+    parts = [f"file={escape_property(prefix + path if inside else path)}"]
     if problem.pos.line:
         parts.append(f"line={problem.pos.line}")
     if problem.pos.column:

@@ -97,6 +97,22 @@ def test_github_format_turns_each_error_into_an_annotation(tmp_path: Path,
                      "'2024-02-30' is not a real date (check the month and day)")
 
 
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_github_annotations_name_the_repository_path_of_a_wall_in_a_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """GitHub attaches an annotation to a changed line by its path in the repository."""
+    import os
+    import subprocess
+
+    repo = tmp_path / "repo"
+    wall = copy_fixture("errors-bad-date", repo / "walls")
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "-C", str(repo), "init", "-q"], env=env, check=True)
+    assert main(["check", "--format", "github", "--source", str(wall)]) == 1
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith(f"::error file=walls/{wall.name}/content/kudos/2024-02-30-ada-on-grace.md,line=4,col=7::")
+
+
 def site_bytes(output: Path) -> dict[str, bytes]:
     return {p.relative_to(output).as_posix(): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()}
 
