@@ -36,7 +36,7 @@ class Preview:
                  quiet: float = 0.1, max_wait: float = 1.0, render_ahead: bool = True) -> None:
         self.host, self.requested_port, self.say = host, port, say
         self.builder = SiteBuilder(root, config, drafts)
-        self.live = LiveSite(self.builder.root)
+        self.live = LiveSite(self.builder.root, say)
         self.rebuilds = 0
         self._watch, self._quiet, self._max_wait = watch, quiet, max_wait
         self._render_ahead = render_ahead

@@ -56,6 +56,11 @@ class SiteFile:
     def pending(self) -> bool:
         return self._data is None and self._failure is None
 
+    @property
+    def failure(self) -> RenderFailed | None:
+        """Why its render failed, once it was tried and did."""
+        return self._failure
+
     def content(self) -> bytes:
         """The file's bytes; raises RenderFailed (every time) when its template fails."""
         data = self._data
@@ -259,7 +264,8 @@ class LiveState:
 class LiveSite:
     """The current state, swapped whole, and a way to wait for the next one (for live reload)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, say: Callable[[str], None] | None = None) -> None:
+        self._say = say  # a template error found while rendering is told on the terminal too
         self._instance = secrets.token_hex(4)  # a restarted server never repeats a version
         self._counter = 0
         self._cond = threading.Condition()
@@ -277,7 +283,9 @@ class LiveSite:
         with self._cond:
             snapshot = result.snapshot or self.current.snapshot
             build_errors = tuple(format_problem(p) for p in result.errors)
-            render_errors = self._render_errors if result.snapshot is None else ()
+            # a failed page the new snapshot keeps (its fingerprint unchanged) still fails: its error stays
+            render_errors = self._render_errors if result.snapshot is None else tuple(dict.fromkeys(
+                format_problem(file.failure.problem) for file in snapshot.files.values() if file.failure))
             unchanged = not result.changed and snapshot.same_output(self.current.snapshot)
             if unchanged and (build_errors, render_errors) == (self._build_errors, self._render_errors):
                 return False
@@ -289,10 +297,14 @@ class LiveSite:
         """Record a template error found while rendering; every page then shows it."""
         with self._cond:
             text = format_problem(failure.problem)
-            if snapshot is self.current.snapshot and text not in self._render_errors:
+            new = snapshot is self.current.snapshot and text not in self._render_errors
+            if new:
                 self._render_errors += (text,)
                 self._swap(snapshot)
-            return self.current
+            state = self.current
+        if new and self._say is not None:
+            self._say(text)
+        return state
 
     def _swap(self, snapshot: Snapshot) -> None:
         self.current = LiveState(self._next_version(), snapshot, self._build_errors + self._render_errors)

@@ -212,6 +212,29 @@ def test_one_broken_template_is_one_error_and_one_reload_for_all_the_pages_it_br
     assert error.startswith("templates/kudos.html:3: ") and "'nope'" in error
 
 
+def test_a_render_error_stays_through_an_unrelated_edit_and_is_told_on_the_terminal(
+        wall: Path, builder: SiteBuilder) -> None:
+    """Any later rebuild cleared it, the page still broken (kept, its fingerprint unchanged); and
+    only the overlay said it, never the terminal."""
+    (wall / "templates").mkdir()
+    (wall / "templates" / "404.html").write_text("{% extends 'base.html' %}\n{% block content %}\n"
+                                                 "{{ site.nope.x }}\n{% endblock %}\n")
+    told: list[str] = []
+    live = LiveSite(wall, told.append)
+    assert live.publish(builder.rebuild(frozenset({"template"})))
+    with pytest.raises(RenderFailed) as failure:
+        builder.snapshot.files["404.html"].content()
+    live.report_render_failure(failure.value, builder.snapshot)
+    [error] = live.current.errors
+    assert told == [error]
+    source = wall / KUDOS
+    source.write_text(source.read_text().replace("safe through", "safe and sound through"))
+    result = builder.rebuild(frozenset({"content"}), (KUDOS,))
+    assert "404.html" not in result.changed  # kept as it was: not rendered (nor failed) again
+    live.publish(result)
+    assert live.current.errors == (error,)
+
+
 def test_a_template_syntax_error_fails_the_rebuild(wall: Path, builder: SiteBuilder) -> None:
     (wall / "templates").mkdir()
     (wall / "templates" / "404.html").write_text("{% extends 'base.html' %}\n{% block content %}\n{% if %}\n")
