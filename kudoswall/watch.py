@@ -235,6 +235,7 @@ class WallWatcher:
         self._stopping = False
         self._observer: BaseObserver = Observer()
         self._watches: dict[Path, tuple[ObservedWatch, int]] = {}
+        self._gone = False  # the wall's folder itself could not be watched: looked for every second
         self._thread = threading.Thread(target=self._run, name="kudoswall-watch", daemon=True)
         self._handler = _Forwarder(self)
 
@@ -285,6 +286,8 @@ class WallWatcher:
                 except OSError:
                     continue  # vanished in between; the next batch tries again
                 self._watches[folder] = (watch, inode)
+        # with the wall's folder gone (renamed away, say) no event can come to say it is back
+        self._gone = self.layout.root not in self._watches
 
     def _run(self) -> None:
         while True:
@@ -292,15 +295,16 @@ class WallWatcher:
                 batch = None
                 while batch is None and not self._stopping:
                     left = self._sorter.debouncer.seconds_left()
+                    if self._gone and self.layout.root.is_dir():
+                        break  # the wall's folder is back: watch it again and rebuild it all
                     if left is None or left > 0:
-                        self._cond.wait(left)
+                        self._cond.wait(min(left or 1.0, 1.0) if self._gone else left)
                     else:
                         batch = self._sorter.debouncer.take()
                 if self._stopping:
                     return
-            assert batch is not None
             self._sync_watches()
-            self._on_batch(batch)
+            self._on_batch(batch or ChangeBatch((Change("config", CONFIG_FILE),)))
 
 
 class _Forwarder(FileSystemEventHandler):

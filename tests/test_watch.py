@@ -242,3 +242,41 @@ def test_the_real_watcher_reports_a_commit_that_changes_no_file(tmp_path: Path) 
     finally:
         watcher.stop()
     assert {(c.kind, c.path) for batch in batches for c in batch.changes} == {("history", ".git/refs/heads/main")}
+
+
+def test_the_wall_folder_renamed_away_and_back_is_watched_again(tmp_path: Path) -> None:
+    """A change while it was away dropped every watch, and nothing could ever say it was back: the
+    preview never rebuilt again. Now it looks for the folder every second and then rebuilds it all."""
+    root = tmp_path / "wall"
+    (root / "content/kudos").mkdir(parents=True)
+    kudos = root / "content/kudos/2024-05-01-ada.md"
+    kudos.write_text("one\n")
+    layout = WatchLayout(root=root.resolve(), content=(root / "content").resolve(),
+                         theme=(tmp_path / "theme").resolve(), output=(root / "site").resolve())
+    batches: list[ChangeBatch] = []
+    arrived = threading.Condition()
+
+    def on_batch(batch: ChangeBatch) -> None:
+        with arrived:
+            batches.append(batch)
+            arrived.notify_all()
+
+    def wait_for(count: int) -> None:
+        with arrived:
+            assert arrived.wait_for(lambda: len(batches) >= count, 20.0), batches
+
+    watcher = WallWatcher(layout, on_batch, quiet=0.2, max_wait=5.0)
+    watcher.start()
+    try:
+        away = tmp_path / "away"
+        root.rename(away)
+        (away / "content/kudos/2024-05-01-ada.md").write_text("two\n")  # seen through the moved folder
+        wait_for(1)
+        away.rename(root)
+        wait_for(2)
+        assert [(c.kind, c.path) for c in batches[1].changes] == [("config", "kudoswall.yaml")]  # everything
+        kudos.write_text("three\n")
+        wait_for(3)
+        assert ("content", "content/kudos/2024-05-01-ada.md") in [(c.kind, c.path) for c in batches[2].changes]
+    finally:
+        watcher.stop()
