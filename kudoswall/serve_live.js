@@ -18,12 +18,18 @@
 
   // Built with DOM calls and textContent only: messages quote file content.
   function showErrors(errors) {
+    // A modal dialog: it takes the focus (so the keyboard scrolls it) and the page under it is
+    // inert, so Tab cannot wander to links the overlay hides.
     var overlay = document.createElement("div");
     overlay.id = "kudoswall-errors";
-    overlay.setAttribute("role", "alert");
+    overlay.setAttribute("role", "alertdialog");
+    overlay.setAttribute("aria-modal", "true");
+    overlay.setAttribute("aria-labelledby", "kudoswall-errors-title");
+    overlay.tabIndex = -1;
     overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
       "background:rgba(20,20,24,.94);color:#fff;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace";
     var heading = document.createElement("h2");
+    heading.id = "kudoswall-errors-title";
     heading.textContent = "kudoswall: " + errors.length + (errors.length === 1 ? " error" : " errors") +
       " — the preview shows the last good build until they are fixed";
     heading.style.cssText = "margin:0 0 1rem;font-size:16px;color:#ff8a80";
@@ -37,7 +43,9 @@
       list.appendChild(item);
     });
     overlay.appendChild(list);
+    Array.prototype.forEach.call(document.body.children, function (child) { child.inert = true; });
     document.body.appendChild(overlay);
+    overlay.focus();
   }
 
   function listen(onState) {

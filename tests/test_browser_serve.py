@@ -71,6 +71,11 @@ def test_an_open_page_reloads_with_the_edit_and_shows_then_clears_errors(browser
         message = overlay.text_content() or ""
         assert f"{KUDOS}:4" in message and "2023-13-10" in message
         assert "safe, said the browser, through" in page.text_content("main")  # the last good build below
+        # a keyboard user: the overlay has the focus, and Tab never reaches the links it hides
+        assert page.evaluate("document.activeElement.id") == "kudoswall-errors"
+        for _ in range(6):
+            page.keyboard.press("Tab")
+            assert page.evaluate("!document.activeElement.closest('body > :not(#kudoswall-errors)')")
 
         page.evaluate("window.__notReloaded = true")
         write(source, original.replace("safe through", "safe and sound through"))
