@@ -177,6 +177,13 @@ class PreviewServer(ThreadingHTTPServer):
         self.any_ip = is_wildcard(host)
         self.script = live_script()
 
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        """A browser that drops a connection (it does, reloading in a hurry) is no error to print; a
+        traceback on the terminal looked like the preview had crashed. Anything else is printed."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse DNS lookup of the host, which can hang offline."""
         socketserver.TCPServer.server_bind(self)

@@ -231,6 +231,24 @@ def test_missing_pages_directories_and_content_types(wall: Path) -> None:
         assert content_type(f"static/{name}") == kind
 
 
+def test_a_connection_the_browser_resets_prints_no_traceback(
+        shared_preview: Preview, capfd: pytest.CaptureFixture[str]) -> None:
+    """Chromium resets keep-alive connections while reloading in a hurry: each printed a traceback."""
+    import struct
+    import time
+
+    capfd.readouterr()
+    for _ in range(3):
+        connection = socket.create_connection(("127.0.0.1", shared_preview.port), timeout=WAIT_SECONDS)
+        connection.sendall(f"GET /kudos/ HTTP/1.1\r\nHost: 127.0.0.1:{shared_preview.port}\r\n\r\n".encode())
+        connection.recv(65536)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        connection.close()  # RST: the server's next read of this keep-alive connection fails
+    time.sleep(0.5)  # the handler threads notice the reset
+    assert request(shared_preview, "/kudos/")[0] == 200
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_many_open_event_streams_do_not_block_pages(wall: Path) -> None:
     with running_preview(wall) as preview:
         streams = []
