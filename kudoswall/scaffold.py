@@ -206,7 +206,11 @@ class KudosDraft:
             self.values["skills"] = skills
 
     def set_body(self, text: str) -> None:
-        body = "\n".join(line.rstrip() for line in text.strip("\n").splitlines()).strip("\n")
+        """Trailing blanks go, except a Markdown hard line break (two spaces or more), which is kept;
+        so does a byte-order mark that standard input may start with."""
+        lines = text.removeprefix("\ufeff").strip("\n").splitlines()
+        body = "\n".join(line.rstrip() + ("  " if line.endswith("  ") and line.strip() else "")
+                         for line in lines).strip("\n")
         if not body.strip():
             raise UsageError("--body: the kudos has no text")
         problem = check_text(body, strict_identity=False, allow_newlines=True)

@@ -324,6 +324,16 @@ def test_new_reads_the_body_from_standard_input(wall: Path, monkeypatch: pytest.
     assert kudos.body_markdown == "Line one.\n\n---\nStill the body."  # type: ignore[attr-defined]
 
 
+def test_new_keeps_a_hard_line_break_and_drops_a_byte_order_mark(wall: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every line was stripped, turning a Markdown hard break (two trailing spaces) into a soft one,
+    and a BOM on standard input stayed as an invisible first character."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\ufeffLine one  \nhard break \t\nlast\n"))
+    argv = [*FULL[: FULL.index("--body")], "--body", "-", "--no-input"]
+    assert new(wall, *argv) == 0
+    kudos = kudos_values(wall, "2024-08-01-zoe-martin-on-acme-cooperative.md")
+    assert kudos.body_markdown == "Line one  \nhard break\nlast"  # type: ignore[attr-defined]
+
+
 class FakeTerminal(io.StringIO):
     def isatty(self) -> bool:
         return True
