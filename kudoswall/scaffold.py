@@ -206,8 +206,7 @@ class KudosDraft:
             self.values["skills"] = skills
 
     def set_body(self, text: str) -> None:
-        """Trailing blanks go, except a Markdown hard line break (two spaces or more), which is kept;
-        so does a byte-order mark that standard input may start with."""
+        """Trailing blanks go, but not a Markdown hard line break (two spaces); a leading BOM goes too."""
         lines = text.removeprefix("\ufeff").strip("\n").splitlines()
         body = "\n".join(line.rstrip() + ("  " if line.endswith("  ") and line.strip() else "")
                          for line in lines).strip("\n")
