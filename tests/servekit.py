@@ -8,6 +8,7 @@ import http.client
 import os
 import shutil
 import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,3 +69,16 @@ def write(path: Path, text: str) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+
+
+GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
+           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git_in(folder: Path) -> Callable[..., None]:
+    """`git -C folder ...` as a fixed author, whatever the machine's git configuration."""
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(folder), *args], env=GIT_ENV, check=True, capture_output=True)
+
+    return git

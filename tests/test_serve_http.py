@@ -17,7 +17,17 @@ from pathlib import Path
 
 import html5lib
 import pytest
-from servekit import KUDOS, KUDOS_PAGE, WAIT_SECONDS, copy_wall, request, running_preview, wait_until, write
+from servekit import (
+    KUDOS,
+    KUDOS_PAGE,
+    WAIT_SECONDS,
+    copy_wall,
+    git_in,
+    request,
+    running_preview,
+    wait_until,
+    write,
+)
 
 from kudoswall.build import build_site
 from kudoswall.config import load_config
@@ -90,12 +100,7 @@ def test_an_edit_is_served_within_seconds_and_a_broken_file_shows_its_error(wall
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_a_commit_that_changes_no_file_shows_the_new_history(wall: Path) -> None:
     """Pages show each kudos' revisions from git; `git commit` writes no file of the wall, only git's refs."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
-           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(wall), *args], env=env, check=True, capture_output=True)
-
+    git = git_in(wall)
     (wall / ".gitignore").write_text(".kudoswall-cache/\n")
     git("init", "-q", "-b", "main")
     git("add", "-A")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from servekit import KUDOS, copy_wall
+from servekit import KUDOS, copy_wall, git_in
 
 from kudoswall.build import load_wall, plan_outputs, render_site
 from kudoswall.config import load_config
@@ -123,12 +122,7 @@ def test_a_new_person_without_kudos_and_a_respelled_skill_reach_the_stats_page(
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_an_edit_after_a_commit_shows_the_new_history(wall: Path) -> None:
     """The quick re-plan of an edit reuses the history read at the last plan: a commit since makes it stale."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
-           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(wall), *args], env=env, check=True, capture_output=True)
-
+    git = git_in(wall)
     (wall / ".gitignore").write_text(".kudoswall-cache/\n")
     git("init", "-q")
     git("add", "-A")

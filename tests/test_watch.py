@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import threading
 from pathlib import Path
 
 import pytest
+from servekit import git_in
 from watchdog.events import (
     DirModifiedEvent,
     FileClosedEvent,
@@ -37,6 +37,23 @@ from kudoswall.watch import (
 
 ROOT = Path("/walls/team")
 LAYOUT = WatchLayout(root=ROOT, content=ROOT / "content", theme=Path("/opt/themes/plain"), output=ROOT / "site")
+
+
+class Recorder:
+    """The batches a real watcher hands over, and a way to wait for the n-th one."""
+
+    def __init__(self) -> None:
+        self.batches: list[ChangeBatch] = []
+        self._arrived = threading.Condition()
+
+    def on_batch(self, batch: ChangeBatch) -> None:
+        with self._arrived:
+            self.batches.append(batch)
+            self._arrived.notify_all()
+
+    def wait_for(self, count: int) -> None:
+        with self._arrived:
+            assert self._arrived.wait_for(lambda: len(self.batches) >= count, 20.0), self.batches
 KUDOS = str(ROOT / "content/kudos/2024-05-01-ada-on-grace.md")
 
 
@@ -179,24 +196,18 @@ def test_the_real_watcher_reports_an_atomic_save(tmp_path: Path) -> None:
     kudos.write_text("before\n")
     layout = WatchLayout(root=root.resolve(), content=(root / "content").resolve(),
                          theme=(root / "theme").resolve(), output=(root / "site").resolve())
-    batches: list[ChangeBatch] = []
-    arrived = threading.Event()
-
-    def on_batch(batch: ChangeBatch) -> None:
-        batches.append(batch)
-        arrived.set()
-
-    watcher = WallWatcher(layout, on_batch, quiet=0.3, max_wait=5.0)
+    recorder = Recorder()
+    watcher = WallWatcher(layout, recorder.on_batch, quiet=0.3, max_wait=5.0)
     watcher.start()
     try:
         (root / "site/index.html").write_text("output is never watched\n")
         temporary = kudos.with_name(kudos.name + ".tmp")
         temporary.write_text("after\n")
         os.replace(temporary, kudos)
-        assert arrived.wait(20.0), "no batch arrived"
+        recorder.wait_for(1)
     finally:
         watcher.stop()
-    assert [(c.kind, c.path) for c in batches[0].changes] == [("content", "content/kudos/2024-05-01-ada.md")]
+    assert [(c.kind, c.path) for c in recorder.batches[0].changes] == [("content", "content/kudos/2024-05-01-ada.md")]
 
 
 def test_git_head_and_branches_are_history_and_the_rest_of_git_is_ignored() -> None:
@@ -219,29 +230,23 @@ def test_the_real_watcher_reports_a_commit_that_changes_no_file(tmp_path: Path) 
     root = tmp_path / "wall"
     (root / "content/kudos").mkdir(parents=True)
     (root / "content/kudos/2024-05-01-ada.md").write_text("text\n")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "X", "GIT_AUTHOR_EMAIL": "x@example.org", "GIT_COMMITTER_NAME": "X",
-           "GIT_COMMITTER_EMAIL": "x@example.org", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], env=env, check=True)
+    git = git_in(root)
+    git("init", "-q", "-b", "main")
     layout = WatchLayout(root=root.resolve(), content=(root / "content").resolve(),
                          theme=(root / "theme").resolve(), output=(root / "site").resolve(),
                          git=GitRefs.of(root.resolve()))
     assert layout.git is not None
-    batches: list[ChangeBatch] = []
-    arrived = threading.Event()
-
-    def on_batch(batch: ChangeBatch) -> None:
-        batches.append(batch)
-        arrived.set()
-
-    watcher = WallWatcher(layout, on_batch, quiet=0.3, max_wait=5.0)
+    recorder = Recorder()
+    watcher = WallWatcher(layout, recorder.on_batch, quiet=0.3, max_wait=5.0)
     watcher.start()
     try:
-        subprocess.run(["git", "-C", str(root), "add", "-A"], env=env, check=True)
-        subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", "first"], env=env, check=True)
-        assert arrived.wait(20.0), "no batch arrived"
+        git("add", "-A")
+        git("commit", "-q", "-m", "first")
+        recorder.wait_for(1)
     finally:
         watcher.stop()
-    assert {(c.kind, c.path) for batch in batches for c in batch.changes} == {("history", ".git/refs/heads/main")}
+    changes = {(c.kind, c.path) for batch in recorder.batches for c in batch.changes}
+    assert changes == {("history", ".git/refs/heads/main")}
 
 
 def test_the_wall_folder_renamed_away_and_back_is_watched_again(tmp_path: Path) -> None:
@@ -253,19 +258,9 @@ def test_the_wall_folder_renamed_away_and_back_is_watched_again(tmp_path: Path) 
     kudos.write_text("one\n")
     layout = WatchLayout(root=root.resolve(), content=(root / "content").resolve(),
                          theme=(tmp_path / "theme").resolve(), output=(root / "site").resolve())
-    batches: list[ChangeBatch] = []
-    arrived = threading.Condition()
-
-    def on_batch(batch: ChangeBatch) -> None:
-        with arrived:
-            batches.append(batch)
-            arrived.notify_all()
-
-    def wait_for(count: int) -> None:
-        with arrived:
-            assert arrived.wait_for(lambda: len(batches) >= count, 20.0), batches
-
-    watcher = WallWatcher(layout, on_batch, quiet=0.2, max_wait=5.0)
+    recorder = Recorder()
+    batches, wait_for = recorder.batches, recorder.wait_for
+    watcher = WallWatcher(layout, recorder.on_batch, quiet=0.2, max_wait=5.0)
     watcher.start()
     try:
         away = tmp_path / "away"
