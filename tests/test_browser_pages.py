@@ -233,6 +233,31 @@ def test_long_words_code_lines_and_urls_never_push_a_phone_page_sideways(browser
     context.close()
 
 
+def test_the_themes_own_words_are_never_split_inside(browser: Any, served: Served) -> None:
+    """Long names may break anywhere; that let a squeezed header split 'Search' and 'Go' in two."""
+    split_words = """() => {
+        const found = [];
+        for (const element of document.querySelectorAll('button, label, time, .site-nav a, .relationship')) {
+            if (!element.getClientRects().length) continue;  // hidden (a label kept for screen readers)
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const word of node.textContent.matchAll(/\\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, word.index);
+                    range.setEnd(node, word.index + word[0].length);
+                    if (range.getClientRects().length > 1) found.push(word[0]);
+                }
+            }
+        }
+        return found;
+    }"""
+    for width in (360, 800, 1000, 1280):
+        for name in ("wall", "kudos", "person", "skill"):
+            page = open_page(browser, served, PAGES[name], width)
+            assert page.evaluate(split_words) == [], (name, width)
+            page.context.close()
+
+
 def test_right_to_left_names_keep_their_place_in_a_sentence(browser: Any, served_edge: Served) -> None:
     """'— יעל כהן, 12 July 2024': without isolation the day number joined the Hebrew run and showed before it."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
