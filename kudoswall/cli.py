@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import Config, load_config
+from .config import CONFIG_FILE, Config, load_config
 from .errors import ContentError, Problem, UsageError, format_problem
 
 REPORT_URL = "https://github.com/kudoswall/kudoswall/issues"
@@ -41,7 +41,11 @@ def _config(args: argparse.Namespace) -> Config:
     from . import clock
 
     clock.today()  # a malformed SOURCE_DATE_EPOCH stops the command before it reads or writes anything
-    return load_config(Path(args.source))
+    source = Path(args.source)
+    if not (source / CONFIG_FILE).is_file():  # the wrong folder: how the command was called, not content
+        raise UsageError(f"no {CONFIG_FILE} in {source}: run the command inside a wall, pass --source DIR, "
+                         "or create one with 'kudoswall init DIR'")
+    return load_config(source)
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -112,11 +112,15 @@ def test_check_reads_the_build_cache_and_never_writes_it(tmp_path: Path, capsys:
     assert {path.name: path.read_bytes() for path in cache.iterdir()} == kept
 
 
-def test_a_folder_without_a_wall_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--source", str(tmp_path)]) == 1
+@pytest.mark.parametrize("command", ["check", "build", "new", "mv", "serve"])
+def test_a_folder_without_a_wall_is_explained_as_a_usage_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    """The wrong folder is how the command was called (exit 2, as the README says), not a content error."""
+    extra = {"mv": ["a", "b"]}.get(command, [])
+    assert main([command, *extra, "--source", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"kudoswall.yaml: no kudoswall.yaml in {tmp_path} (")
-    assert "kudoswall init DIR" in err
+    assert err.startswith(f"kudoswall: no kudoswall.yaml in {tmp_path}: ") and "kudoswall init DIR" in err
+    assert "nothing was written" not in err
 
 
 def test_refuses_to_build_over_a_folder_it_did_not_make(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
