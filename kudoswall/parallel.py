@@ -9,10 +9,12 @@ the work runs in this process and gives the same results in the same order.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import ctypes
 import ctypes.util
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -84,14 +86,32 @@ def run_chunked(task: Callable[[int, int], Result], count: int, jobs: int,
     _task = task
     frozen_by_caller = gc.get_freeze_count() > 0  # build_site freezes the wall and the plan for the build
     gc.freeze()  # keeps inherited objects' pages shared instead of copied by the collector
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker)
     try:
-        initializer = _start_worker
-        with multiprocessing.get_context("fork").Pool(workers, initializer=initializer) as pool:
-            for (start, end), result in zip(ranges, pool.imap(_run, ranges), strict=True):
-                yield result
-                if progress is not None:
-                    progress(end - start)
+        # At most two ranges a worker are handed over at a time, so that when one fails (a template
+        # error) or the caller stops, the workers finish the few queued and the pool is closed, not
+        # terminated: terminate() kills a worker wherever it is, maybe holding the result queue's
+        # lock, and then the pool's own shutdown waits on that lock for ever (seen in CPython 3.11).
+        feed = iter(ranges)
+        waiting = collections.deque((span, pool.apply_async(_run, (span,)))
+                                    for span in itertools.islice(feed, 2 * workers))
+        while waiting:
+            (start, end), handed = waiting.popleft()
+            result = handed.get()
+            if (span := next(feed, None)) is not None:
+                waiting.append((span, pool.apply_async(_run, (span,))))
+            yield result
+            if progress is not None:
+                progress(end - start)
+        pool.close()
+    except (Exception, GeneratorExit):
+        pool.close()
+        raise
+    except BaseException:  # Ctrl-C: the workers got it too
+        pool.terminate()
+        raise
     finally:
+        pool.join()
         _task = None
         if not frozen_by_caller:  # else the caller's unfreeze, later, thaws what this froze too
             gc.unfreeze()
