@@ -206,11 +206,9 @@ class SiteWriter:
         """For files a tool wrote into staging (the search bundle): the live copy's time where the
         bytes are the same, so an unchanged index is not uploaded again."""
         for rel_path in rel_paths:
-            path, live = f"{self.staging}/{rel_path}", f"{self.output}/{rel_path}"
-            with contextlib.suppress(OSError):
-                info = os.lstat(live)
-                if stat.S_ISREG(info.st_mode) and filecmp.cmp(path, live, shallow=False):
-                    os.utime(path, ns=(info.st_mtime_ns, info.st_mtime_ns), follow_symlinks=False)
+            path = f"{self.staging}/{rel_path}"
+            if (live_time := self._live_time_of_file(rel_path, path)) is not None:
+                os.utime(path, ns=(live_time, live_time), follow_symlinks=False)
 
     def write_chunks(self, rel_path: str, chunks: Iterable[bytes]) -> bool:
         """Like `write`, for content produced in pieces and never held whole in memory.
@@ -244,7 +242,7 @@ class SiteWriter:
         return self._settle(path, self._live_time_of_file(rel_path, path), written=True)
 
     def _live_time_of_file(self, rel_path: str, path: str) -> int | None:
-        """_live_time for a staged file too big to hold (kudos.json): the two files compared."""
+        """_live_time for a file already staged (kudos.json, too big to hold; the search bundle): the two compared."""
         live = f"{self.output}/{rel_path}"
         try:
             info = os.lstat(live)
