@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import jinja2
 
 from . import cache
 from .errors import ContentError, Problem, SourcePos, sorted_problems
-from .outputdir import MARKER, staging_dir
+from .outputdir import MARKER, case_clashes, staging_dir
 from .parallel import run_chunked
 from .theme import Theme
 from .units import OutputUnit
@@ -115,13 +114,10 @@ def output_collisions(units: list[OutputUnit]) -> list[Problem]:
         inside = (unit for unit in units if unit.path.startswith(f"{path}/"))
         problems.append(_collision(f"one output is written to the file '{path}', another into the folder "
                                    f"'{path}/'", path, first[path], *inside))
-    seen: dict[str, str] = {}
-    for path in sorted(first):
-        other = seen.setdefault(unicodedata.normalize("NFC", path).casefold(), path)
-        if other != path:
-            problems.append(_collision(f"output files '{other}' and '{path}' differ only by letter case or Unicode "
-                                       "form; on case-insensitive file systems (macOS, Windows) one would replace "
-                                       "the other", path, first[path], first[other]))
+    for other, path in case_clashes(first):
+        problems.append(_collision(f"output files '{other}' and '{path}' differ only by letter case or Unicode "
+                                   "form; on case-insensitive file systems (macOS, Windows) one would replace "
+                                   "the other", path, first[path], first[other]))
     return problems
 
 

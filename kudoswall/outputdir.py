@@ -8,6 +8,8 @@ import ctypes.util
 import errno
 import os
 import stat
+import unicodedata
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import UsageError
@@ -79,3 +81,13 @@ def exchange(a: Path, b: Path) -> None:
     os.rename(b, parking)
     os.rename(a, b)
     os.rename(parking, a)
+
+
+def case_clashes(paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """(first, other) for output paths differing only by letter case or Unicode form, in sorted
+    order: a deploy to a case-insensitive file system (macOS, Windows) would keep one of them."""
+    seen: dict[str, str] = {}
+    for path in sorted(paths):
+        first = seen.setdefault(unicodedata.normalize("NFC", path).casefold(), path)
+        if first != path:
+            yield first, path
