@@ -130,7 +130,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from .lockfile import read_lock
-    from .scaffold import new_kudos
+    from .new_kudos import new_kudos
 
     config = _config(args)
     if problems := read_lock(config.root).problems:

@@ -379,6 +379,41 @@ def test_new_on_a_terminal_asks_only_for_what_is_missing(wall: Path, monkeypatch
     assert "2024-08-03-zoe-martin-on-acme-cooperative.md" in written_kudos(wall)
 
 
+def test_new_on_a_terminal_re_asks_what_a_wall_rule_refuses_and_keeps_the_typed_text(
+        wall: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """min_words and field_limits are only known once the whole kudos is read: the writer is asked
+    again for those fields, shown what they typed, instead of losing everything."""
+    config = wall / "kudoswall.yaml"
+    config.write_text(config.read_text("utf-8") + "min_words: 8\nfield_limits:\n  title: 10\n", "utf-8")
+    prompts = answers(monkeypatch, "zoe-martin", "acme-cooperative", "other", "", "", "A very long headline",
+                      "Too short to count.", ".",
+                      "Shipped", "Too short to count. They rebuilt our billing and taught us how.", ".")
+    assert new(wall, "--date", "2024-08-04") == 0
+    out = capsys.readouterr().out
+    assert "'title' is too long (20 characters; at most 10)" in out
+    assert "the text is too short (4 words; at least 8)" in out
+    assert "Your text was:\nToo short to count.\n" in out
+    assert prompts[-3:] == ["Headline (optional): ", "", ""]  # the headline, then the text again
+    assert written_kudos(wall)["2024-08-04-shipped.md"].endswith(
+        "title: Shipped\n---\nToo short to count. They rebuilt our billing and taught us how.\n")
+
+
+def test_new_on_a_terminal_shows_the_typed_text_when_it_cannot_ask_again(
+        wall: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A flag's value the wall refuses (a role longer than field_limits) is not asked again; the text
+    typed on the terminal is printed before the refusal, not thrown away."""
+    config = wall / "kudoswall.yaml"
+    config.write_text(config.read_text("utf-8") + "field_limits:\n  role.from: 5\n", "utf-8")
+    before = files_of(wall)
+    answers(monkeypatch, "She rebuilt our billing pipeline.", ".")
+    assert new(wall, "--from", "zoe-martin", "--to", "acme-cooperative", "--relationship", "other",
+               "--role-from", "Head of design") == 2
+    captured = capsys.readouterr()
+    assert "Your text was:\nShe rebuilt our billing pipeline.\n" in captured.out
+    assert "'role.from' is too long" in captured.err
+    assert files_of(wall) == before
+
+
 def test_new_stops_cleanly_when_input_ends(wall: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     before = files_of(wall)
