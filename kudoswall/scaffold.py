@@ -6,6 +6,7 @@ value before writing, so a mistyped handle or date never leaves a broken file be
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -117,5 +118,6 @@ def init_wall(directory: Path, title: str) -> list[Path]:
     except FileExistsError as exc:
         raise UsageError(f"refusing to overwrite {exc.filename}") from None
     created += write_git_settings(directory)
-    created += [directory / rel for rel in write_git_files(directory, current_branch(directory))]
+    branch = current_branch(directory)
+    created += [Path(os.path.normpath(directory / rel)) for rel in write_git_files(directory, branch)]
     return created

@@ -6,10 +6,11 @@ in an existing repository never overwrites a maintainer's own workflow or guide.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-from .history import run_git
+from .history import git_prefix, run_git
 
 WORKFLOW = """\
 # Checks every pull request (problems appear as annotations on the changed lines) and publishes
@@ -17,9 +18,9 @@ WORKFLOW = """\
 name: kudoswall
 
 on:
-  pull_request:
+  pull_request:{paths}
   push:
-    branches: [{branch}]
+    branches: [{branch}]{paths}
   workflow_dispatch:
 
 permissions:
@@ -32,7 +33,7 @@ concurrency:
 jobs:
   check:
     if: github.event_name == 'pull_request'
-    runs-on: ubuntu-latest
+    runs-on: ubuntu-latest{defaults}
     steps:
       - uses: actions/checkout@v4
         with:
@@ -48,7 +49,7 @@ jobs:
     if: github.event_name != 'pull_request'
     runs-on: ubuntu-latest
     permissions:
-      contents: write  # to commit kudoswall.lock when the build records newly published kudos
+      contents: write  # to commit kudoswall.lock when the build records newly published kudos{defaults}
     steps:
       - uses: actions/checkout@v4
         with:
@@ -71,7 +72,7 @@ jobs:
       - uses: actions/configure-pages@v5
       - uses: actions/upload-pages-artifact@v3
         with:
-          path: _site
+          path: {site}
 
   deploy:
     needs: build
@@ -94,9 +95,9 @@ PULL_REQUEST_TEMPLATE = """\
       (the wall may verify this from the commit's author or signature).
 - [ ] It says what I saw them do, in my own words, and what it changed.
 - [ ] The recipient agrees to it being public (if the wall requires consent, they approve
-      in this pull request by adding the `consent:` field - see CONTRIBUTING.md).
+      in this pull request by adding the `consent:` field - see {contributing}).
 
-To change or withdraw a published kudos, edit its file: never delete it (see CONTRIBUTING.md).
+To change or withdraw a published kudos, edit its file: never delete it (see {contributing}).
 """
 
 CONTRIBUTING = """\
@@ -188,24 +189,44 @@ def current_branch(root: Path) -> str:
     return "main"
 
 
-def git_files(default_branch: str = "main") -> dict[Path, str]:
-    """The workflow, PR template and CONTRIBUTING.md a wall's repository gets, by path."""
+def workflow_text(branch: str, wall_dir: str = "") -> str:
+    """The Actions workflow; for a wall in `wall_dir` of its repository (a path relative to the
+    repository's root, '' for the root), its commands run there and only its changes trigger it."""
+    if not wall_dir:
+        return WORKFLOW.format(branch=branch, paths="", defaults="", site="_site")
+    folder = wall_dir.rstrip("/")
+    return WORKFLOW.format(branch=branch, paths=f"\n    paths: [{json.dumps(folder + '/**')}]",
+                           defaults=f"\n    defaults:\n      run:\n        working-directory: {json.dumps(folder)}",
+                           site=json.dumps(folder + "/_site"))
+
+
+GITHUB_FILES = (Path(".github/workflows/kudoswall.yml"), Path(".github/pull_request_template.md"))
+"""Read by GitHub only at the root of the repository, wherever the wall is in it."""
+
+
+def git_files(default_branch: str = "main", wall_dir: str = "") -> dict[Path, str]:
+    """The workflow, PR template and CONTRIBUTING.md a wall's repository gets, by path: the first
+    two (GITHUB_FILES) from the repository's root, CONTRIBUTING.md from the wall's folder."""
     return {
-        Path(".github/workflows/kudoswall.yml"): WORKFLOW.format(branch=default_branch),
-        Path(".github/pull_request_template.md"): PULL_REQUEST_TEMPLATE,
+        GITHUB_FILES[0]: workflow_text(default_branch, wall_dir),
+        GITHUB_FILES[1]: PULL_REQUEST_TEMPLATE.format(contributing=f"{wall_dir}CONTRIBUTING.md"),
         Path("CONTRIBUTING.md"): CONTRIBUTING,
     }
 
 
 def write_git_files(root: Path, default_branch: str = "main") -> list[Path]:
-    """Write the git files that do not exist yet; return those written."""
+    """Write the git files that do not exist yet; return those written, relative to `root` (the
+    wall). In a wall below the root of its repository, GITHUB_FILES go to the repository's root."""
+    wall_dir = git_prefix(root) or ""
+    wall = root.resolve()
+    top = wall.parents[len(Path(wall_dir).parts) - 1] if wall_dir else wall
     written = []
-    for rel, text in git_files(default_branch).items():
-        path = root / rel
+    for rel, text in git_files(default_branch, wall_dir).items():
+        path = (top if rel in GITHUB_FILES else wall) / rel
         if path.exists():
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8", newline="\n") as out:
             out.write(text)
-        written.append(Path(os.path.relpath(path, root)))
+        written.append(Path(os.path.relpath(path, wall)))
     return written

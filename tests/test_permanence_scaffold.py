@@ -87,3 +87,28 @@ def test_conflict_markers_in_the_lock_say_what_happened() -> None:
         (1, "a merge conflict: two branches both added records here"),
         (3, "a merge conflict: two branches both added records here"),
         (4, "a merge conflict: two branches both added records here")]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_wall_in_a_subfolder_gets_its_github_files_at_the_repository_root(tmp_path: Path) -> None:
+    """GitHub reads .github/ only at the root: init in repo/walls/team wrote a workflow nobody ran."""
+    from kudoswall.cli import main
+
+    subprocess.run(["git", "init", "-q", "-b", "trunk", str(tmp_path)], check=True)
+    assert main(["init", str(tmp_path / "walls/team")]) == 0
+    assert not (tmp_path / "walls/team/.github").exists()
+    assert (tmp_path / "walls/team/CONTRIBUTING.md").is_file()
+    template = (tmp_path / ".github/pull_request_template.md").read_text("utf-8")
+    assert "see walls/team/CONTRIBUTING.md" in template
+    workflow: dict[Any, Any] = yaml.safe_load((tmp_path / ".github/workflows/kudoswall.yml").read_text("utf-8"))
+    triggers = workflow[True]
+    assert triggers["push"] == {"branches": ["trunk"], "paths": ["walls/team/**"]}
+    assert triggers["pull_request"] == {"paths": ["walls/team/**"]}
+    for job in ("check", "build"):
+        assert workflow["jobs"][job]["defaults"] == {"run": {"working-directory": "walls/team"}}
+    upload = [step for step in workflow["jobs"]["build"]["steps"] if "upload-pages-artifact" in step.get("uses", "")]
+    assert upload[0]["with"]["path"] == "walls/team/_site"
+    # a second wall beside it keeps the first one's workflow
+    before = (tmp_path / ".github/workflows/kudoswall.yml").read_bytes()
+    assert main(["init", str(tmp_path / "walls/other")]) == 0
+    assert (tmp_path / ".github/workflows/kudoswall.yml").read_bytes() == before

@@ -425,12 +425,12 @@ def test_new_stops_cleanly_when_input_ends(wall: Path, monkeypatch: pytest.Monke
 
 def test_the_readmes_deploy_job_is_the_one_init_writes() -> None:
     """The README's deploy example threw the build's new lock records away; it now quotes init's job."""
-    from kudoswall.scaffold_git import WORKFLOW
+    from kudoswall.scaffold_git import workflow_text
 
     readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
     block = readme.split("job is the part to adapt for another host:\n\n```yaml\n", 1)[1].split("```", 1)[0]
     assert "git add kudoswall.lock" in block and "git push" in block
-    assert block in WORKFLOW.format(branch="main")
+    assert block in workflow_text("main")
 
 
 @pytest.mark.skipif(__import__("shutil").which("git") is None, reason="needs git")
