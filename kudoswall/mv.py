@@ -101,12 +101,14 @@ def _flow_list_end(lines: list[str], front_end: int) -> tuple[tuple[int, int], b
 
 
 def _front_matter_end(lines: list[str], markdown: bool) -> int:
-    if not markdown:
-        return len(lines)
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
+    """Where a new front matter line goes: before the closing '---' of a .md file, or before the
+    '...' that may end a .yaml file's document (a line after it would be outside the document)."""
+    for index in range(1 if markdown else 0, len(lines)):
+        if lines[index].rstrip() in (("---", "...") if markdown else ("...",)):
             return index
-    raise UsageError("the kudos file has no closing '---'")
+    if markdown:
+        raise UsageError("the kudos file has no closing '---'")
+    return len(lines)
 
 
 def move_kudos(config: Config, old: str, new: str) -> tuple[str, str]:
@@ -117,9 +119,12 @@ def move_kudos(config: Config, old: str, new: str) -> tuple[str, str]:
     if new == kudos.id:
         raise UsageError(f"the kudos is already called '{new}'")
     taken = {k.id for k in (*wall.kudos, *wall.tombstones, *wall.pending)}
-    taken |= {path for k in (*wall.kudos, *wall.tombstones) for a in k.aliases if (path := alias_path(a, "kudos"))}
+    taken |= {path for k in (*wall.kudos, *wall.tombstones) if k is not kudos
+              for a in k.aliases if (path := alias_path(a, "kudos"))}
     if new in taken or kudos_path(new) in taken:
         raise UsageError(f"'{new}' is already the id or an old address of a kudos")
+    # back to an address it had before: that alias becomes the id it leaves (the list stays as long)
+    former = next((index for index, a in enumerate(kudos.aliases) if alias_path(a, "kudos") == kudos_path(new)), None)
     source = config.root / kudos.source
     target = source.with_name(new + source.suffix)
     if target.exists():
@@ -136,7 +141,15 @@ def move_kudos(config: Config, old: str, new: str) -> tuple[str, str]:
             raise UsageError(f"could not find the id '{kudos.id}' on line {pos.line} of {kudos.source}; "
                              f"rename it by hand and add 'aliases: [{kudos.id}]'")
         lines[pos.line - 1] = changed
-    _insert_alias(lines, kudos, kudos.id, _front_matter_end(lines, markdown))
+    if former is None:
+        _insert_alias(lines, kudos, kudos.id, _front_matter_end(lines, markdown))
+    else:
+        place = kudos.positions.get(f"aliases.{former}")
+        swapped = place and _replace_id(lines[place.line - 1], place.column, kudos.aliases[former], kudos.id)
+        if not place or not swapped:
+            raise UsageError(f"could not find the alias '{kudos.aliases[former]}' in {kudos.source}; rename it "
+                             f"by hand, replacing that alias with '{kudos.id}'")
+        lines[place.line - 1] = swapped
     text = bom + "".join(lines)
     moved = parse_kudos(SourceFile(os.path.relpath(target, config.root), text.encode("utf-8")), config)
     if moved.kudos is None or moved.kudos.id != new or kudos.id not in moved.kudos.aliases:

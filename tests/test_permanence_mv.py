@@ -144,3 +144,26 @@ def test_mv_keeps_a_bom_and_a_missing_final_line_break_in_a_yaml_kudos(tmp_path:
     after = before.replace("ledger #", "ledger-2024 #") + 'aliases: ["ledger"]'
     data = moved(tmp_path, "ledger.yaml", before.rstrip("\r\n").encode(), "ledger", "ledger-2024.yaml")
     assert data == after.encode()
+
+
+def test_mv_inserts_the_alias_before_a_yaml_kudos_document_end_marker(tmp_path: Path) -> None:
+    """A line after `...` is outside the YAML document: mv refused such a file ("could not rewrite")."""
+    before = KUDOS_EXPLICIT_ID + "...\n# written by hand\n"
+    data = moved(tmp_path, "ledger.yaml", before.encode(), "ledger", "ledger-2024.yaml")
+    assert data.decode() == before.replace("id: ledger\n", "id: ledger-2024\n").replace(
+        "...\n", 'aliases: ["ledger"]\n...\n')
+
+
+@pytest.mark.parametrize("alias", ['"2024-04-01-first-name"', "k/2024-04-01-first-name/"])
+def test_mv_back_to_an_address_the_kudos_had_swaps_it_with_the_one_it_leaves(tmp_path: Path, alias: str) -> None:
+    """Its own old id counted as taken, so a rename could not be undone with mv."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-a": KUDOS_BLOCK_ALIASES.replace('"2024-04-01-first-name"', alias)})
+    assert main(["build", "--source", str(root)]) == 0
+    assert mv(root, "2024-05-01-a", "2024-04-01-first-name") == 0
+    text = (root / "content/kudos/2024-04-01-first-name.md").read_text()
+    assert text == KUDOS_BLOCK_ALIASES.replace('"2024-04-01-first-name"', '"2024-05-01-a"') \
+        if alias.startswith('"') else KUDOS_BLOCK_ALIASES.replace('"2024-04-01-first-name"', "2024-05-01-a")
+    assert main(["check", "--source", str(root)]) == 0
+    assert main(["build", "--source", str(root)]) == 0
+    assert "Grace kept the ledger safe." in (root / "site/k/2024-04-01-first-name/index.html").read_text()
+    assert 'href="../../k/2024-04-01-first-name/"' in (root / "site/k/2024-05-01-a/index.html").read_text()
