@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ContentError, Problem, SourcePos, did_you_mean
+from .errors import ContentError, Problem, SourcePos, did_you_mean, sorted_problems
 from .schema import FieldLimits, load_schema, text_field, validate_document
 from .sourcefile import SourceError, YamlDocument, decode_source, parse_yaml
 
@@ -105,6 +105,27 @@ def _text_field_names(schema: dict[str, Any], prefix: str = "") -> list[str]:
     return names
 
 
+def _base_url_problems(document: YamlDocument, base_url: object) -> list[Problem]:
+    """What the schema's pattern lets through but no visitor could use, or should see in every page's
+    canonical link: a user name or password, no host, a port out of range, '.', '..' or empty segments."""
+    if not isinstance(base_url, str):
+        return []
+    parts = urlsplit(base_url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    segments = parts.path.split("/")[1:-1]  # the pattern makes it start after the host and end with '/'
+    wrong = ("holds a user name or password, which every page would publish" if "@" in parts.netloc else
+             "has no host" if not parts.hostname else
+             "has a port out of range" if not port_ok else
+             "has a '.', '..' or empty segment in its path" if any(s in ("", ".", "..") for s in segments) else "")
+    if not wrong:
+        return []
+    return [Problem(document.pos(("base_url",)), f"'base_url' {wrong}: {base_url!r}",
+                    "write the address the site is published at, like https://example.org/kudos/")]
+
+
 def setting_pos(root: Path, key: str) -> SourcePos:
     """Where `key` is written in the wall's kudoswall.yaml, for a problem found after it was read (the
     file's start when it cannot be found). Config keeps no positions: only an error needs one."""
@@ -137,7 +158,13 @@ def load_config(root: Path) -> Config:
     if problems:
         raise ContentError(problems)
     values = dict(document.values)
-    values["field_limits"] = _field_limits(document, values.get("field_limits") or {})
+    problems = _base_url_problems(document, values.get("base_url"))
+    try:
+        values["field_limits"] = _field_limits(document, values.get("field_limits") or {})
+    except ContentError as exc:
+        problems += exc.problems
+    if problems:
+        raise ContentError(sorted_problems(problems))
     for key, rule in load_schema("config")["properties"].items():
         if rule.get("type") == "integer" and isinstance(values.get(key), float):
             values[key] = int(values[key])  # JSON Schema counts 20.0 as an integer; Python slicing does not

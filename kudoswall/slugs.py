@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 
 MAX_SLUG_LENGTH = 100
-_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?\Z")  # \Z: `$` also matches before a final newline
 _REPLACEMENTS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
 
 

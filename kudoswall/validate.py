@@ -16,7 +16,7 @@ from .imagemeta import ImageError, strip_metadata
 from .models import Kudos, Person, Skill, Wall
 from .text import identity_skeleton
 
-_DATED_NAME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATED_NAME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _IMAGE_MAGIC = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",),

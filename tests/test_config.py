@@ -136,3 +136,33 @@ def test_the_digest_follows_options_but_not_the_folder(tmp_path: Path) -> None:
     assert config_from(one, "title: T\n").digest() != config_from(two, "title: U\n").digest()
     assert config_from(one, "title: T\n").digest() != config_from(two, "title: T\nmarkdown: {allow_html: true}\n"
                                                                   ).digest()
+
+
+@pytest.mark.parametrize("text", ['base_url: "https://e.org/\\n"', "base_url: |\n  https://e.org/", 'title: "Kudos\\n"',
+                                  'language: "en\\n"', 'repo_url: "https://github.com/x/y\\n"'])
+def test_a_final_line_break_does_not_pass_a_one_line_rule(tmp_path: Path, text: str) -> None:
+    """Python's `$` matches before a final newline, so these passed the schema and reached every page."""
+    (problem,) = problems_of(tmp_path, text + "\n")
+    assert problem.startswith("kudoswall.yaml:1:") and "has an invalid value" in problem
+
+
+@pytest.mark.parametrize(("base_url", "wrong"), [
+    ("https://user:pw@example.org/", "holds a user name or password"),
+    ("https://:@/", "holds a user name or password"),
+    ("https://:8080/", "has no host"),
+    ("https://example.org:99999/", "has a port out of range"),
+    ("https://example.org:0/", "has a port out of range"),
+    ("https://example.org/../", "has a '.', '..' or empty segment"),
+    ("https://example.org/a/./", "has a '.', '..' or empty segment"),
+    ("https://example.org//", "has a '.', '..' or empty segment"),
+])
+def test_a_base_url_no_visitor_could_use_is_refused_with_the_other_settings_errors(
+        tmp_path: Path, base_url: str, wrong: str) -> None:
+    problems = problems_of(tmp_path, f"field_limits: {{titel: 5}}\nbase_url: {base_url}\n")
+    assert problems[0].startswith("kudoswall.yaml:1:16: 'titel' is not a text field")
+    assert problems[1].startswith(f"kudoswall.yaml:2:11: 'base_url' {wrong}")
+
+
+def test_a_base_url_with_a_port_and_a_sub_path_is_accepted(tmp_path: Path) -> None:
+    assert config_from(tmp_path, "base_url: https://example.org:8443/team/wall/\n").base_url == \
+        "https://example.org:8443/team/wall/"

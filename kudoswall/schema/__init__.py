@@ -28,8 +28,20 @@ SCHEMA_NAMES = ("kudos", "person", "config")
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     text = resources.files(__package__).joinpath(f"{name}.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    schema: dict[str, Any] = json.loads(text, object_hook=_python_anchors)
     return schema
+
+
+def _python_anchors(rule: dict[str, Any]) -> dict[str, Any]:
+    """A pattern's closing `$` as JSON Schema means it (ECMA-262: the end of the text) for Python's
+    `re`, whose `$` also matches before a final newline: a `base_url` ending with a line break and a
+    `title:` block scalar passed every one-line rule and reached feeds, robots.txt and every page."""
+    pattern = rule.get("pattern")
+    if isinstance(pattern, str) and pattern.endswith("$"):
+        before = pattern[:-1]
+        if (len(before) - len(before.rstrip("\\"))) % 2 == 0:  # `\$` is a dollar sign, `\\$` the end
+            rule["pattern"] = before + r"\Z"
+    return rule
 
 
 FieldLimits = tuple[tuple[str, int], ...]
