@@ -135,7 +135,7 @@ def warm_templates(theme: Theme) -> None:
     for name in theme.env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
         try:
             theme.env.get_template(name)
-        except jinja2.TemplateError:
+        except (jinja2.TemplateError, UnicodeDecodeError):
             continue  # reported when (if) a page uses it
 
 

@@ -1,7 +1,8 @@
 """The theme: a Jinja2 environment whose templates a wall can override one file at a time.
 
-Lookup order (Pelican's ChoiceLoader idea): the wall's own `templates/`, then the theme's.
-Autoescape is on for every template; content is only ever passed as data, never as template.
+Lookup order (Pelican's ChoiceLoader idea): the wall's own `templates/`, then the theme's. A wall's
+template extends or includes the theme's own one of the same name as `theme/<name>`. Autoescape is on
+for every template; content is only ever passed as data, never as template.
 """
 
 from __future__ import annotations
@@ -25,12 +26,16 @@ from markupsafe import Markup
 from .config import Config
 from .errors import ContentError, Problem, SourcePos
 from .links import page_numbers
+from .sourcefile import SourceError, decode_source
 from .theme_dirs import WALL_STATIC as WALL_STATIC  # re-exported: callers know them as theme's
 from .theme_dirs import WALL_TEMPLATES as WALL_TEMPLATES
 from .theme_dirs import links_problems, refuse_links, shown_path, walk_files
 from .theme_dirs import packaged_themes_dir as packaged_themes_dir
 from .theme_dirs import resolve_theme_dir as resolve_theme_dir
 
+THEME_PREFIX = "theme"
+"""`{% extends "theme/base.html" %}` in a wall's templates/base.html: the theme's own base.html (the
+name alone is the wall's, which would extend itself)."""
 CARD_TEMPLATE = "partials/card.html"
 AVATAR_TEMPLATE = "partials/avatar.html"
 CARD_INPUTS = frozenset({"kudos", "people", "links", "site"})
@@ -132,7 +137,9 @@ class Theme:
 
     @cached_property
     def env(self) -> jinja2.Environment:
-        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in self.template_dirs])
+        theme_templates = jinja2.FileSystemLoader(str(self.directory / "templates"))
+        loader = jinja2.ChoiceLoader([jinja2.PrefixLoader({THEME_PREFIX: theme_templates}, delimiter="/"),
+                                      *(jinja2.FileSystemLoader(str(d)) for d in self.template_dirs)])
         env = ThemeEnvironment(
             loader=loader,
             autoescape=True,
@@ -314,13 +321,55 @@ class Theme:
         return self._digests[name]
 
     def _parsed(self, name: str) -> tuple[str, str, nodes.Template]:
-        """A template's source, file and syntax tree; a syntax error is the writer's, at its line."""
-        source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        """A template's source, file and syntax tree; a syntax error (or a file that is not UTF-8, or
+        one extending itself) is the writer's, at its line."""
+        try:
+            source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except UnicodeDecodeError:
+            raise self._undecodable(name) from None
         assert filename is not None  # every loader of a theme reads files
         try:
-            return source, filename, self.env.parse(source, name, filename)
+            tree = self.env.parse(source, name, filename)
         except jinja2.TemplateSyntaxError as exc:
             raise self.template_error(exc) or exc from None
+        self._refuse_extends_cycle(name, filename, tree)
+        return source, filename, tree
+
+    def _undecodable(self, name: str) -> ContentError:
+        """The error for a template file that is not UTF-8, at its first wrong byte, as for content files."""
+        prefix = f"{THEME_PREFIX}/"
+        dirs = [self.directory / "templates"] if name.startswith(prefix) else self.template_dirs
+        path = next(d / name.removeprefix(prefix) for d in dirs if (d / name.removeprefix(prefix)).is_file())
+        try:
+            decode_source(shown_path(path, self.config.root), path.read_bytes(), 1 << 30)
+        except SourceError as exc:
+            return ContentError(exc.problems)
+        return ContentError([Problem(SourcePos(shown_path(path, self.config.root)), "file is not valid UTF-8",
+                                     "save it with UTF-8 encoding")])
+
+    def _refuse_extends_cycle(self, name: str, filename: str, tree: nodes.Template) -> None:
+        """A template that extends itself, directly or through others, fails only when rendered, with
+        a RecursionError: `check` passed an override `{% extends "base.html" %}` in templates/base.html."""
+        chain, current = [name], tree
+        while True:
+            target = next((node.template.value for node in current.find_all(nodes.Extends)
+                           if isinstance(node.template, nodes.Const)), None)
+            if not isinstance(target, str):
+                return
+            if target in chain:
+                line = next(node.lineno for node in tree.find_all(nodes.Extends))
+                loop = " → ".join([*chain, target])
+                hint = self._template_hint(filename) or "fix the template"
+                if target == name and not name.startswith(f"{THEME_PREFIX}/"):
+                    hint = f"to extend the theme's own {name}, write {{% extends \"{THEME_PREFIX}/{name}\" %}}"
+                raise ContentError([Problem(SourcePos(shown_path(filename, self.config.root), line),
+                                            f"the template extends itself ({loop})", hint)])
+            chain.append(target)
+            try:
+                source, target_file, _ = self.env.loader.get_source(self.env, target)  # type: ignore[union-attr]
+                current = self.env.parse(source, target, target_file)
+            except (jinja2.TemplateError, UnicodeDecodeError):
+                return  # said where that template itself is read
 
     def _missing(self, filename: str, tree: nodes.Template, name: str) -> str:
         """The digest part for template `name`, which `tree` refers to but which does not exist: nothing

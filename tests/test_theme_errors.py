@@ -257,3 +257,46 @@ def test_build_reports_every_page_template_a_custom_theme_lacks_in_one_run(
         (theme / "templates" / name).unlink()
     assert [line.split(":")[0] for line in failed_build(wall, capsys)] == [
         "mytheme/templates/stats.html", "mytheme/templates/tombstone.html", "kudoswall"]
+
+
+def test_a_wall_template_extends_the_themes_own_of_the_same_name(wall: Path) -> None:
+    """`{% extends "base.html" %}` in templates/base.html is the wall's own file: the theme's is `theme/base.html`."""
+    override(wall, "base.html", '{% extends "theme/base.html" %}\n'
+                                '{% block head %}{{ super() }}<meta name="x-wall" content="ours">{% endblock %}')
+    assert main(["check", "--source", str(wall), "--base", "none"]) == 0
+    assert main(["build", "--source", str(wall), "--jobs", "1"]) == 0
+    page = (wall / "site/index.html").read_text("utf-8")
+    assert '<meta name="x-wall" content="ours">' in page and "</html>" in page
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_template_extending_itself_is_refused_by_check_too(command: str, wall: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """It passed check and failed the deploy's build with "RecursionError"."""
+    override(wall, "base.html", '{# mine #}\n{% extends "base.html" %}\n{% block head %}{% endblock %}')
+    override(wall, "partials/x.html", '{% extends "partials/y.html" %}')
+    override(wall, "partials/y.html", '{% extends "partials/x.html" %}')
+    argv = [command, "--source", str(wall), *(["--base", "none"] if command == "check" else [])]
+    lines = failed_build(wall, capsys, *argv[1:]) if command == "build" else None
+    if lines is None:
+        assert main(argv) == 1
+        lines = [line for line in capsys.readouterr().err.splitlines() if "warning:" not in line]
+    assert "templates/base.html:2: the template extends itself (base.html → base.html) (to extend the theme's " \
+           "own base.html, write {% extends \"theme/base.html\" %})" in lines
+    assert any(line.startswith("templates/partials/x.html:1: the template extends itself (partials/x.html → "
+                               "partials/y.html → partials/x.html)") for line in lines)
+    assert not any("RecursionError" in line for line in lines)
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_a_template_that_is_not_utf8_is_the_writers_error_at_its_byte(command: str, wall: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """It was "internal error: UnicodeDecodeError", exit 70."""
+    (wall / "templates/partials").mkdir(parents=True)
+    (wall / "templates/partials/site_footer.html").write_bytes(b"<footer>\ncaf\xe9</footer>\n")
+    (wall / "templates/unused.html").write_bytes(b"\xff\xfeok")
+    argv = [command, "--source", str(wall), *(["--base", "none"] if command == "check" else [])]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "internal error" not in err
+    assert "templates/partials/site_footer.html:2:4: " in err and "templates/unused.html:1:1: " in err
