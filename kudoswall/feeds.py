@@ -8,6 +8,7 @@ size never grows with N.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -77,13 +78,16 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
 
 
 def atom_feed(config: Config, people: dict[str, Person], entries: list[Kudos], feed_path: str,
-              title: str, page_path: str) -> bytes:
+              title: str, page_path: str, first_path: str | None = None, since: dt.date | None = None) -> bytes:
+    """`first_path`: where the feed was first published, its atom:id for good (RFC 4287 4.2.6: a renamed
+    person's feed moves, its id does not); `since`: when it was, its `updated` while it has no entries."""
     feed = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": config.language})
-    _sub(feed, "id", config.absolute_url(feed_path))
+    _sub(feed, "id", config.absolute_url(first_path or feed_path))
     _sub(feed, "title", title)
     if config.description:
         _sub(feed, "subtitle", config.description)
-    _sub(feed, "updated", max(map(_modified, entries)) if entries else "1970-01-01T00:00:00Z")
+    empty = f"{since.isoformat()}T00:00:00Z" if since else "1970-01-01T00:00:00Z"
+    _sub(feed, "updated", max(map(_modified, entries)) if entries else empty)
     _sub(feed, "link", rel="self", type="application/atom+xml", href=config.absolute_url(feed_path))
     _sub(feed, "link", rel="alternate", type="text/html", href=config.absolute_url(page_path))
     author = _sub(feed, "author")
@@ -353,7 +357,8 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
 
     def digests(kudos_list: list[Kudos]) -> list[str]:
         """What a feed entry shows: the kudos, both people and when it was last modified."""
-        return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest + _modified(k) for k in kudos_list]
+        return [k.digest + people[k.from_handle].digest + people[k.to_handle].digest + _modified(k) + k.first_id
+                for k in kudos_list]
 
     if in_focus(focus, latest):
         latest_digests = digests(latest)
@@ -372,10 +377,11 @@ def feed_units(config: Config, wall: Wall, keys: dict[str, str] | None = None,
         path = person_path(person.handle)
 
         def render(person: Person = person, received: list[Kudos] = received, path: str = path) -> bytes:
-            return atom_feed(config, people, received, path + "feed.xml", f"Kudos for {person.name}", path)
+            return atom_feed(config, people, received, path + "feed.xml", f"Kudos for {person.name}", path,
+                             person_path(person.first_handle) + "feed.xml", person.published_on)
 
-        yield OutputUnit(path + "feed.xml", fingerprint("atom", config_digest, person.digest, digests(received)),
-                         render)
+        yield OutputUnit(path + "feed.xml", fingerprint("atom", config_digest, person.digest, digests(received),
+                                                        person.first_handle, str(person.published_on)), render)
     if focus is not None:
         return
     yield OutputUnit("robots.txt", fingerprint("robots", config_digest), lambda: robots(config))

@@ -117,6 +117,13 @@ class Person:
     identities: Identities | None = None
     avatar_pos: SourcePos | None = None  # where `avatar:` was written, for the problems of the image
     name_pos: SourcePos | None = None  # where `name:` was written, for a name that looks like another
+    published_as: str = ""  # the handle it was first published under, from kudoswall.lock (permanence.py)
+    published_on: dt.date | None = None  # when, from the same record
+
+    @property
+    def first_handle(self) -> str:
+        """The handle its feed's atom:id keeps for good, however often it is renamed."""
+        return self.published_as or self.handle
 
     @property
     def is_organization(self) -> bool:
@@ -218,6 +225,7 @@ class Kudos:
     verified: Verification = "unknown"
     reciprocal_with: str | None = None  # id of the kudos that returns this one within reciprocal_days
     former_digests: tuple[str, ...] = ()  # content_digest under the people's old handles (permanence.py)
+    published_as: str = ""  # the id it was first published under, from kudoswall.lock (permanence.py)
 
     @property
     def is_live(self) -> bool:
@@ -226,9 +234,8 @@ class Kudos:
     @property
     def first_id(self) -> str:
         """The id it was first published under, which its feed entries and credential keep for good
-        (a feed reader showed a renamed kudos twice): `kudoswall mv` appends each old id to `aliases`,
-        so the first plain one is the oldest."""
-        return next((alias for alias in self.aliases if "/" not in alias), self.id)
+        (a feed reader showed a renamed kudos twice)."""
+        return self.published_as or self.id
 
     @property
     def permanence_key(self) -> str:

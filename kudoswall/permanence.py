@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import clock
 from .config import Config
 from .errors import ContentError, Problem, SourcePos
 from .history import GitHistory, authored_by, default_base, file_at, load_history
@@ -149,17 +150,36 @@ def note_former_digests(kudos_list: list[Kudos], people: dict[str, Person]) -> N
 
 
 def annotate(wall: Wall, config: Config, lock: Lock, git: GitHistory | None) -> None:
-    """Set history, verification and reciprocity on every shown kudos (recomputed on each run)."""
+    """Set history, verification, reciprocity and first-published ids on every shown kudos, and
+    first-published handles on people (recomputed on each run)."""
     locked = lock.by_key("kudos")
     for kudos in (*wall.kudos, *wall.pending):
         annotate_kudos(kudos, wall, config, locked, git)
     mark_reciprocal(wall.kudos, config.reciprocal_days)
+    people = lock.by_key("person")
+    for person in wall.people.values():
+        person.published_as = first_published(person.aliases, people, "person") or ""
+        record = people.get(person.first_handle)
+        person.published_on = record.published if record else clock.today()  # the day this build records them
+
+
+def first_published(aliases: tuple[str, ...], locked: dict[str, LockRecord], kind: str) -> str | None:
+    """The oldest of `aliases` the lock records, as an id or handle: `kudoswall mv` (and a renamed
+    person's `aliases:`) lists old names oldest first. Not an alias the lock never recorded (an
+    address kept from an earlier site): feed ids and credentials moved to it when one was added."""
+    for alias in aliases:
+        path = alias_path(alias, kind)
+        name = path.removeprefix("k/" if kind == "kudos" else "people/").removesuffix("/") if path else ""
+        if name in locked and locked[name].permalink == path:
+            return name
+    return None
 
 
 def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, LockRecord],
                    git: GitHistory | None) -> None:
     """History and verification of one kudos (serve re-annotates only the kudos an edit touched)."""
     record = recorded_as(kudos, locked)
+    kudos.published_as = first_published(kudos.aliases, locked, "kudos") or ""
     entry = git.files.get(kudos.source) if git is not None else None
     digest = kudos.content_digest
     edited = record is not None and bool(record.digest) and record.digest not in (digest, *kudos.former_digests)

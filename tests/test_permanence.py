@@ -301,6 +301,60 @@ def test_renaming_a_person_does_not_mark_their_kudos_edited(tmp_path: Path) -> N
     assert records["2024-05-01-ada-on-grace"]["history"]["edited"] is True
 
 
+def feed_ids(site: Path, feed: str = "feed.xml") -> list[str]:
+    atom = ElementTree.parse(site / feed).getroot()
+    return [entry.findtext("{http://www.w3.org/2005/Atom}id") or "" for entry in atom.iter(
+        "{http://www.w3.org/2005/Atom}entry")]
+
+
+@pytest.mark.parametrize("alias", ["legacy-address", "k/2024-05-01-ada-on-grace/"])
+def test_feed_and_credential_ids_come_from_the_lock_not_from_any_alias(tmp_path: Path, alias: str) -> None:
+    """An alias kept from an earlier site (never published here) moved every published entry id and
+    the credential's id to it; a path-form alias of a real rename was skipped."""
+    root = make_wall(tmp_path, kudos={"2024-05-01-ada-on-grace": kudos_md()})
+    site = root / "site"
+    assert build(root) == 0
+    published = "https://kudos.example.org/k/2024-05-01-ada-on-grace/"
+    assert feed_ids(site) == [published]
+    source = root / "content/kudos/2024-05-01-ada-on-grace.md"
+    if alias.startswith("k/"):  # renamed by hand, the old address written as a path
+        source.rename(source.with_name("2024-05-01-renamed.md"))
+        source = source.with_name("2024-05-01-renamed.md")
+        alias_line = 'aliases: ["k/2024-05-01-ada-on-grace/"]\n'
+    else:
+        alias_line = f"aliases: [{alias}]\n"
+    source.write_text(source.read_text("utf-8").replace("---\n", "---\n" + alias_line, 1), "utf-8")
+    assert build(root) == 0
+    assert feed_ids(site) == [published]
+    assert json.loads((site / "feed.json").read_text("utf-8"))["items"][0]["id"] == published
+    credential = json.loads((site / f"k/{source.stem}/credential.json").read_text("utf-8"))
+    assert credential["id"] == published + "credential.json"
+
+
+def test_a_renamed_persons_feed_keeps_its_id_and_an_empty_one_is_dated_when_first_published(tmp_path: Path) -> None:
+    """RFC 4287 4.2.6: the feed's atom:id followed the new handle; an empty feed said 1970."""
+    people: dict[str, Any] = {"ada": {"name": "Ada Okafor"}, "grace": {"name": "Grace Lindqvist"}}
+    root = make_wall(tmp_path, people=people, kudos={"2024-05-01-ada-on-grace": kudos_md()})
+    assert main(["build", "--source", str(root)]) == 0
+    grace = root / "content/people/grace.yaml"
+    grace.rename(grace.with_name("grace-l.yaml"))
+    grace = grace.with_name("grace-l.yaml")
+    grace.write_text(grace.read_text("utf-8") + "aliases: [grace]\n", "utf-8")
+    kudos = root / "content/kudos/2024-05-01-ada-on-grace.md"
+    kudos.write_text(kudos.read_text("utf-8").replace("to: grace\n", "to: grace-l\n"), "utf-8")
+    assert build(root) == 0
+    site = root / "site"
+    for folder in ("grace", "grace-l"):
+        feed = ElementTree.parse(site / f"people/{folder}/feed.xml").getroot()
+        assert feed.findtext("{http://www.w3.org/2005/Atom}id") == "https://kudos.example.org/people/grace/feed.xml"
+    ada = ElementTree.parse(site / "people/ada/feed.xml").getroot()  # wrote one, received none
+    assert feed_ids(site, "people/ada/feed.xml") == []
+    records = [json.loads(line) for line in (root / "kudoswall.lock").read_text("utf-8").splitlines()
+               if line.startswith("{")]
+    [ada_record] = [r for r in records if r["kind"] == "person" and r["id"] == "ada"]
+    assert ada.findtext("{http://www.w3.org/2005/Atom}updated") == ada_record["published"] + "T00:00:00Z"
+
+
 def test_a_renamed_persons_feed_badges_and_embeds_answer_at_the_old_address_without_redirect_rules(
         tmp_path: Path) -> None:
     """They were only a `_redirects` splat rule, which GitHub Pages does not read: a subscribed feed
