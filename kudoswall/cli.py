@@ -52,10 +52,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     import time
 
     from .progress import summary_line
-    from .uptodate import unchanged_build
+    from .uptodate import output_dir_problems, unchanged_build
 
     config = _config(args)
     output = Path(args.output) if args.output else config.root / config.output_dir
+    if not args.output and (problems := output_dir_problems(config)):
+        raise ContentError(problems)
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
     started = time.perf_counter()
@@ -91,6 +93,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .errors import sorted_problems
     from .honesty import near_duplicates
     from .permanence import evaluate, resolve_base
+    from .uptodate import output_dir_problems
 
     config = _config(args)
     checked = check_wall(config, strict=args.strict)  # content errors raise, with the lock's and the theme's
@@ -99,7 +102,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                           keep_cache=False)
     outputs = [] if checked.theme_problems else output_problems(loaded.wall, config, checked.theme, permanence)
     problems = sorted_problems([*loaded.problems, *checked.theme_problems, *permanence.problems,
-                                *near_duplicates(loaded.wall.kudos), *outputs])
+                                *near_duplicates(loaded.wall.kudos), *outputs, *output_dir_problems(config)])
     if any(p.severity == "error" for p in problems) or (args.strict and problems):
         raise ContentError(problems)
     loaded.problems = problems

@@ -30,8 +30,9 @@ def resolve_theme_dir(config: Config) -> Path:
         return packaged_themes_dir() / "default"
     path = (config.root / config.theme).resolve()
     if not (path / "templates").is_dir():
-        raise ContentError([Problem(setting_pos(config.root, "theme"),
-                                    f"theme folder '{config.theme}' has no templates/",
+        wrong = ("does not exist" if not path.exists() else "is a file, not a folder" if not path.is_dir()
+                 else "has no templates/")
+        raise ContentError([Problem(setting_pos(config.root, "theme"), f"theme folder '{config.theme}' {wrong}",
                                     "set theme: default, or a folder holding templates/ and static/")])
     return path
 

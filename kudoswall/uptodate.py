@@ -46,8 +46,8 @@ from pathlib import Path
 
 from . import cache, clock
 from .cache import cache_dir
-from .config import Config
-from .errors import Problem, UsageError
+from .config import Config, setting_pos
+from .errors import ContentError, Problem, UsageError
 from .load import KUDOS_DIR, PEOPLE_DIR
 from .lockfile import LOCK_FILE, read_lock, records_to_add
 from .models import Wall
@@ -63,14 +63,33 @@ GIT_FILES = ("config", "config.worktree", "shallow", "info/grafts", "packed-refs
 def preflight(config: Config, output: Path) -> Path:
     """The checks every build makes before anything else (a skipped one too); returns the theme folder."""
     theme_dir = resolve_theme_dir(config)
-    protected = [config.content_path, config.root / WALL_TEMPLATES, config.root / WALL_STATIC, theme_dir,
-                 config.root / ".git"]
-    check_output_path(output, config.root, protected)
+    check_output_path(output, config.root, _protected(config, theme_dir))
     if config.credential_key is not None and (config.root / config.credential_key).resolve().is_relative_to(
             output.resolve()):
         raise UsageError(f"refusing to build into {output}: the credential signing key {config.credential_key} is "
                          "inside it and would be published; keep the key outside the output folder")
     return theme_dir
+
+
+def _protected(config: Config, theme_dir: Path) -> list[Path]:
+    """What no output folder may replace or hold: the wall's sources and its git repository."""
+    return [config.content_path, config.root / WALL_TEMPLATES, config.root / WALL_STATIC, theme_dir,
+            config.root / ".git"]
+
+
+def output_dir_problems(config: Config) -> list[Problem]:
+    """`output_dir` as the writer's error at its line, for `check` and for a build without --output:
+    `check` passed `output_dir: .`, which the deploy's build then refused."""
+    try:
+        check_output_path(config.root / config.output_dir, config.root,
+                          _protected(config, resolve_theme_dir(config)))
+    except UsageError as exc:
+        reason = str(exc).split(": ", 1)[-1].split(" (choose another --output", 1)[0]
+        return [Problem(setting_pos(config.root, "output_dir"), f"output_dir '{config.output_dir}': {reason}",
+                        "set output_dir to a folder of its own, like site")]
+    except ContentError:
+        pass  # the theme's setting is wrong: said where the theme is read
+    return []
 
 
 class _Recorder:

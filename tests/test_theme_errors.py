@@ -238,15 +238,41 @@ def test_content_errors_survive_pickling_as_from_a_worker() -> None:
         assert str(copy) == str(error)
 
 
+@pytest.mark.parametrize(("make", "wrong"), [(None, "does not exist"), ("file", "is a file, not a folder"),
+                                             ("folder", "has no templates/")])
 def test_a_theme_folder_without_templates_is_reported_at_the_theme_setting(
-        wall: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        wall: Path, capsys: pytest.CaptureFixture[str], make: str | None, wrong: str) -> None:
+    if make == "file":
+        (wall / "nowhere").write_text("x", "utf-8")
+    elif make == "folder":
+        (wall / "nowhere").mkdir()
     config = wall / "kudoswall.yaml"
     config.write_text(config.read_text("utf-8") + "# the theme\ntheme:   nowhere\n", "utf-8")
     line = config.read_text("utf-8").count("\n")
     assert failed_build(wall, capsys) == [
-        f"kudoswall.yaml:{line}:10: theme folder 'nowhere' has no templates/ "
+        f"kudoswall.yaml:{line}:10: theme folder 'nowhere' {wrong} "
         "(set theme: default, or a folder holding templates/ and static/)",
         "kudoswall: 1 error; nothing was written"]
+
+
+@pytest.mark.parametrize(("output_dir", "reason"), [
+    (".", "it would replace the wall, its content or your home folder"),
+    ("content/out", "it is inside"),
+    ("templates", "it would replace the wall, its content or your home folder"),
+])
+def test_an_output_dir_a_build_refuses_is_an_error_at_its_setting_in_check_too(
+        wall: Path, capsys: pytest.CaptureFixture[str], output_dir: str, reason: str) -> None:
+    """check said OK; build refused it as a usage error (exit 2) with no place in kudoswall.yaml."""
+    (wall / "templates").mkdir(exist_ok=True)
+    config = wall / "kudoswall.yaml"
+    config.write_text(config.read_text("utf-8") + f'output_dir: "{output_dir}"\n', "utf-8")
+    line = config.read_text("utf-8").count("\n")
+    for argv in (["check", "--base", "none"], ["build"]):
+        assert main([*argv, "--source", str(wall)]) == 1
+        err = capsys.readouterr().err
+        assert f"kudoswall.yaml:{line}:13: output_dir '{output_dir}': {reason}" in err, err
+        assert "(set output_dir to a folder of its own, like site)" in err
+    assert main(["build", "--source", str(wall), "--output", str(wall / "elsewhere")]) == 0  # --output wins
 
 
 def test_build_reports_every_page_template_a_custom_theme_lacks_in_one_run(
