@@ -18,7 +18,7 @@ from .config import Config
 from .errors import ContentError, Problem, ProblemLog, SourcePos, format_problem, sorted_problems
 from .feeds import feed_units, sitemap_units
 from .imagemeta import STRIPPER_VERSION, ImageError, strip_metadata
-from .incremental import output_collisions, warm_templates, write_site
+from .incremental import output_collisions, render_unit, warm_templates, write_site
 from .links import kudos_path, person_path, url_path_of
 from .load import ParseResult, SourceFile, list_source_files
 from .lockfile import Lock, read_lock
@@ -362,9 +362,28 @@ def check_wall(config: Config, strict: bool = False) -> CheckedWall:
 
 def output_problems(wall: Wall, config: Config, theme: Theme, permanence: Permanence) -> list[Problem]:
     """For `check`: the clashes between output files that a build would refuse (an alias on the
-    address of a feed, two static files differing only by case), planned but not rendered."""
+    address of a feed, two static files differing only by case), and what one page of each
+    template says when rendered (an undefined variable in an override failed only the deploy)."""
     units = plan_units(wall, config, theme, kudos_keys(wall)) + permanence.units(theme)
-    return output_collisions(units + permanence.moved_units(units, theme))
+    units += permanence.moved_units(units, theme)
+    return output_collisions(units) + sample_render_problems(units, theme)
+
+
+def sample_render_problems(units: list[OutputUnit], theme: Theme) -> list[Problem]:
+    """Render the first page of each template, as a build would, and return its errors (each once)."""
+    first: dict[str, OutputUnit] = {}
+    for unit in units:
+        if unit.template:
+            first.setdefault(unit.template, unit)
+    found: dict[tuple[SourcePos, str], Problem] = {}
+    with theme.card_cache():
+        for unit in first.values():
+            try:
+                render_unit(unit, theme)
+            except ContentError as exc:
+                for problem in exc.problems:
+                    found.setdefault((problem.pos, problem.message.split(": ", 1)[-1]), problem)
+    return list(found.values())
 
 
 __all__ = [

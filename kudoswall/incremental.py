@@ -139,7 +139,7 @@ def warm_templates(theme: Theme) -> None:
             continue  # reported when (if) a page uses it
 
 
-def _rendered(unit: OutputUnit, theme: Theme) -> bytes:
+def render_unit(unit: OutputUnit, theme: Theme) -> bytes:
     """The unit's bytes; a template that fails (the wall's own, say) is the writer's error at its
     line, raised here since it may run in a worker whose traceback would not reach the parent."""
     try:
@@ -202,7 +202,7 @@ def write_site(units: list[OutputUnit], output: Path, theme: Theme, scope: str, 
             if not any(unit.path.endswith(".html") for unit in chunk):
                 theme.drop_cards()  # pages come first in a plan; the large files after need the room
             for unit in chunk:
-                writer.write(unit.path, _rendered(unit, theme))
+                writer.write(unit.path, render_unit(unit, theme))
             counts = writer.changed - before[0], writer.unchanged - before[1]
             writer.changed, writer.unchanged = before  # counted once, below, wherever this ran
             return counts

@@ -150,7 +150,7 @@ class PagePlanner:
         tail = "\x1f".join(depends) + "\x1f\0" if depends else "\0"
         # = fingerprint(template, template digest, config digest, url_path, depends), inlined for 10,000s of pages
         fp = hashlib.sha256(f"{prefix}{url_path}\0{tail}".encode()).hexdigest()[:32]
-        return OutputUnit(output_file(url_path), fp, render, indexable=indexable)
+        return OutputUnit(output_file(url_path), fp, render, indexable=indexable, template=template)
 
     def units(self) -> Iterator[OutputUnit]:
         yield from self.wall_pages()

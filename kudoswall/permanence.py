@@ -293,7 +293,8 @@ class Permanence:
                        "canonical_url": self.config.absolute_url(redirect.target)}
             return theme.template("redirect.html").render(context).encode("utf-8")
 
-        return OutputUnit(output_file(redirect.source), unit_fingerprint, render, origin=redirect.origin)
+        return OutputUnit(output_file(redirect.source), unit_fingerprint, render, origin=redirect.origin,
+                          template="redirect.html")
 
 
 def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock | None = None,

@@ -29,6 +29,7 @@ class OutputUnit:
     chunks: Callable[[], Iterable[bytes]] | None = None
     indexable: bool = False
     origin: SourcePos | None = None
+    template: str = ""  # the page template it renders, if any (check renders one page of each)
 
 
 def fingerprint(*parts: str | Iterable[str]) -> str:

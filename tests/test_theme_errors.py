@@ -326,3 +326,17 @@ def test_a_template_that_is_not_utf8_is_the_writers_error_at_its_byte(command: s
     err = capsys.readouterr().err
     assert "internal error" not in err
     assert "templates/partials/site_footer.html:2:4: " in err and "templates/unused.html:1:1: " in err
+
+
+def test_check_renders_one_page_of_each_template_and_reports_what_fails(wall: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """An undefined variable in an override passed check (which rendered nothing) and failed the deploy."""
+    override(wall, "partials/site_footer.html", "<footer>\n{{ nosuchvar }}</footer>")
+    override(wall, "person.html", '{% extends "theme/person.html" %}\n{% block content %}{{ 1/0 }}{% endblock %}')
+    assert main(["check", "--source", str(wall), "--base", "none"]) == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if "warning:" not in line]
+    assert len(lines) == 3, lines  # the footer's error once, though every page renders it
+    assert lines[0].startswith("templates/partials/site_footer.html:2: rendering ")
+    assert lines[0].endswith(f": 'nosuchvar' is undefined {WALL_HINT}")
+    assert lines[1].startswith("templates/person.html:2: rendering people/")
+    assert lines[1].endswith(f": ZeroDivisionError: division by zero {WALL_HINT}")
