@@ -18,19 +18,18 @@ from .config import Config
 from .errors import ContentError, Problem, ProblemLog, SourcePos, format_problem, sorted_problems
 from .feeds import feed_units, sitemap_units
 from .imagemeta import STRIPPER_VERSION, ImageError, strip_metadata
-from .incremental import output_collisions, render_unit, warm_templates, write_site
+from .incremental import warm_templates, write_site
 from .links import kudos_path, person_path, url_path_of
 from .load import ParseResult, SourceFile, list_source_files
 from .lockfile import Lock, read_lock
 from .models import Kudos, Person, Wall
 from .pages import Focus, PagePlanner, kudos_keys
-from .parallel import default_jobs
 from .parsecache import ParseCache
 from .permanence import Permanence, alias_path, deleted_beside_errors, note_former_digests, plan_permanence
 from .progress import Progress, summary_line
 from .search import index_site
 from .share_images import share_image_units
-from .theme import Theme, resolve_theme_dir
+from .theme import Theme
 from .units import OutputUnit, fingerprint
 from .uptodate import Snapshot, kept_build, preflight, record_stamp, take_snapshot
 from .validate import assemble_wall, validate_kudos, validate_people
@@ -341,51 +340,6 @@ def theme_problems(theme: Theme) -> list[Problem]:
     return list(found.values())
 
 
-@dataclass
-class CheckedWall:
-    loaded: LoadedWall
-    theme: Theme
-    theme_problems: list[Problem]  # a broken theme: the outputs cannot be planned
-
-
-def check_wall(config: Config, strict: bool = False) -> CheckedWall:
-    """Validate only: the content, and the theme as a build reads it (a broken template override in
-    a pull request fails `check`, not the deploy). Renders no page, but does render Markdown.
-    Content errors raise, with everything else that can be known without the wall (problems_beside)."""
-    theme = Theme(config, resolve_theme_dir(config))
-    try:  # the cores and build's cache (read, not written): 10,000 kudos are checked in ~2 s, not 17
-        loaded = load_wall(config, strict, jobs=default_jobs(), store=cache_dir(config.root), keep_cache=False)
-    except ContentError as exc:
-        raise problems_beside(exc, config, theme) from None
-    return CheckedWall(loaded, theme, theme_problems(theme))
-
-
-def output_problems(wall: Wall, config: Config, theme: Theme, permanence: Permanence) -> list[Problem]:
-    """For `check`: the clashes between output files that a build would refuse (an alias on the
-    address of a feed, two static files differing only by case), and what one page of each
-    template says when rendered (an undefined variable in an override failed only the deploy)."""
-    units = plan_units(wall, config, theme, kudos_keys(wall)) + permanence.units(theme)
-    units += permanence.moved_units(units, theme)
-    return output_collisions(units) + sample_render_problems(units, theme)
-
-
-def sample_render_problems(units: list[OutputUnit], theme: Theme) -> list[Problem]:
-    """Render the first page of each template, as a build would, and return its errors (each once)."""
-    first: dict[str, OutputUnit] = {}
-    for unit in units:
-        if unit.template:
-            first.setdefault(unit.template, unit)
-    found: dict[tuple[SourcePos, str], Problem] = {}
-    with theme.card_cache():
-        for unit in first.values():
-            try:
-                render_unit(unit, theme)
-            except ContentError as exc:
-                for problem in exc.problems:
-                    found.setdefault((problem.pos, problem.message.split(": ", 1)[-1]), problem)
-    return list(found.values())
-
-
 __all__ = [
     "BuildReport",
     "ContentError",
@@ -393,7 +347,6 @@ __all__ = [
     "ParseCache",
     "SourceFile",
     "build_site",
-    "check_wall",
     "load_wall",
     "plan_outputs",
 ]

@@ -88,8 +88,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .build import check_wall, output_problems
     from .cache import cache_dir
+    from .check import check_wall, output_problems
     from .errors import sorted_problems
     from .honesty import near_duplicates
     from .permanence import evaluate, resolve_base

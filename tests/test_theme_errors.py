@@ -340,3 +340,16 @@ def test_check_renders_one_page_of_each_template_and_reports_what_fails(wall: Pa
     assert lines[0].endswith(f": 'nosuchvar' is undefined {WALL_HINT}")
     assert lines[1].startswith("templates/person.html:2: rendering people/")
     assert lines[1].endswith(f": ZeroDivisionError: division by zero {WALL_HINT}")
+
+
+def test_check_reports_a_missing_theme_folder_with_the_content_errors(wall: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The content was not read while the theme setting was wrong: each fix uncovered the next error."""
+    config = wall / "kudoswall.yaml"
+    config.write_text(config.read_text("utf-8") + "theme: nowhere\n", "utf-8")
+    (wall / "content/kudos/2024-05-01-bad.md").write_text(kudos_md(to="nobody"), "utf-8")
+    assert main(["check", "--source", str(wall), "--base", "none"]) == 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if "warning:" not in line]
+    assert lines[0].startswith("content/kudos/2024-05-01-bad.md:3:5: unknown person 'nobody'")
+    assert lines[1].startswith("kudoswall.yaml:") and "theme folder 'nowhere' does not exist" in lines[1]
+    assert lines[2] == "kudoswall: 2 errors; nothing was written"
