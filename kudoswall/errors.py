@@ -113,9 +113,11 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A hint naming the closest valid choice, or an empty string when none is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    """A hint naming the closest valid choice, or an empty string when none is close. Case is
+    ignored: `Allow_HTML` is half different letters from `allow_html`, and meant it."""
+    by_lowered = {choice.lower(): choice for choice in choices}
+    close = difflib.get_close_matches(word.lower(), list(by_lowered), n=1, cutoff=0.6)
+    return f"did you mean '{by_lowered[close[0]]}'?" if close else ""
 
 
 def format_problem(problem: Problem, style: Literal["text", "github"] = "text", prefix: str = "") -> str:

@@ -192,6 +192,12 @@ _NOT_YAML_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\
 """What YAML 1.1 refuses in a stream (PyYAML's Reader.NON_PRINTABLE)."""
 
 
+def _character_at(text: str, line: int, column: int) -> str:
+    """The character at a YAML mark's 0-based line and column ('' past the end)."""
+    lines = text.split("\n")
+    return lines[line][column: column + 1] if line < len(lines) else ""
+
+
 def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
     """Parse one YAML mapping; `first_line` is where `text` starts in the file."""
     offset = first_line - 1
@@ -203,9 +209,12 @@ def parse_yaml(path: str, text: str, first_line: int = 1) -> YamlDocument:
         line = mark.line + 1 + offset if mark else first_line
         column = mark.column + 1 if mark else 1
         what = exc.problem or exc.context or "invalid YAML"
-        raise SourceError(
-            [Problem(SourcePos(path, line, column), f"invalid YAML: {what}", "check indentation and quoting")]
-        ) from None
+        hint = "check indentation and quoting"
+        if what == "but found another document":  # PyYAML's phrase ends "expected a single document, ..."
+            what, hint = "a second YAML document ('---') in one file", "keep one document: remove the '---' line"
+        elif mark is not None and _character_at(text, mark.line, mark.column) == "\t":
+            what, hint = "a tab where YAML expects spaces", "indent with spaces, not tabs"
+        raise SourceError([Problem(SourcePos(path, line, column), f"invalid YAML: {what}", hint)]) from None
     except yaml.reader.ReaderError as exc:  # a character YAML refuses outright (control characters)
         # libyaml gives the position in UTF-8 bytes, PyYAML's reader in characters: find it again
         refused = _NOT_YAML_PRINTABLE.search(text)

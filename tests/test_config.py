@@ -166,3 +166,8 @@ def test_a_base_url_no_visitor_could_use_is_refused_with_the_other_settings_erro
 def test_a_base_url_with_a_port_and_a_sub_path_is_accepted(tmp_path: Path) -> None:
     assert config_from(tmp_path, "base_url: https://example.org:8443/team/wall/\n").base_url == \
         "https://example.org:8443/team/wall/"
+
+
+def test_a_misspelt_nested_key_in_other_case_gets_a_suggestion(tmp_path: Path) -> None:
+    (problem,) = problems_of(tmp_path, "markdown:\n  Allow_HTML: true\n")
+    assert problem == "kudoswall.yaml:2:3: unknown field 'Allow_HTML' in 'markdown' (did you mean 'allow_html'?)"

@@ -108,7 +108,15 @@ def test_moderate_nesting_past_the_limit_is_an_error(tmp_path: Path) -> None:
 
 def test_two_documents_in_one_file_are_an_error(tmp_path: Path) -> None:
     assert errors_for(tmp_path, person="name: Grace\n---\nname: Eve\n") == [
-        "content/people/eve.yaml:2:1: invalid YAML: but found another document (check indentation and quoting)"
+        "content/people/eve.yaml:2:1: invalid YAML: a second YAML document ('---') in one file "
+        "(keep one document: remove the '---' line)"
+    ]
+
+
+def test_a_tab_used_as_indentation_is_named(tmp_path: Path) -> None:
+    """PyYAML says "found character that cannot start any token", which never mentions the tab."""
+    assert errors_for(tmp_path, person="name: Grace\nlinks:\n\t- label: x\n") == [
+        "content/people/eve.yaml:3:1: invalid YAML: a tab where YAML expects spaces (indent with spaces, not tabs)"
     ]
 
 
