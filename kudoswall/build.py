@@ -47,9 +47,10 @@ class WallNotLoaded(ContentError):
     so that what else is wrong (a deleted published page, a broken template) is said in the
     same run (see problems_beside)."""
 
-    def __init__(self, problems: list[Problem], present: set[str]) -> None:
+    def __init__(self, problems: list[Problem], present: set[str], kudos: list[Kudos] | None = None) -> None:
         super().__init__(problems)
         self.present = present
+        self.kudos = kudos or []  # those that did parse, for check's warnings beside the errors
 
 
 _EXPLICIT_ID = re.compile(rb"^id:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)", re.MULTILINE)
@@ -134,7 +135,7 @@ def load_wall(config: Config, strict: bool = False, cache: ParseCache | None = N
     try:
         log.raise_if_errors(strict)
     except ContentError as exc:
-        raise WallNotLoaded(exc.problems, _present_permalinks(files, results, people, kudos_list)) from None
+        raise WallNotLoaded(exc.problems, _present_permalinks(files, results, people, kudos_list), kudos_list) from None
     return LoadedWall(assemble_wall(people, kudos_list, drafts=drafts), sorted_problems(log.warnings))
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .build import LoadedWall, load_wall, plan_units, problems_beside, theme_problems
+from .build import LoadedWall, WallNotLoaded, load_wall, plan_units, problems_beside, theme_problems
 from .cache import cache_dir
 from .config import Config
 from .errors import ContentError, Problem, SourcePos, sorted_problems
+from .honesty import near_duplicates
 from .incremental import output_collisions, render_unit
 from .models import Wall
 from .pages import kudos_keys
@@ -37,7 +38,9 @@ def check_wall(config: Config, strict: bool = False) -> CheckedWall:
     try:  # the cores and build's cache (read, not written): 10,000 kudos are checked in ~2 s, not 17
         loaded = load_wall(config, strict, jobs=default_jobs(), store=cache_dir(config.root), keep_cache=False)
     except ContentError as exc:
-        raise ContentError(sorted_problems([*problems_beside(exc, config, theme).problems, *missing_theme])) from None
+        copies = near_duplicates([k for k in exc.kudos if k.is_live]) if isinstance(exc, WallNotLoaded) else []
+        raise ContentError(sorted_problems([*problems_beside(exc, config, theme).problems, *missing_theme,
+                                            *copies])) from None
     if theme is None:
         raise ContentError(missing_theme)
     return CheckedWall(loaded, theme, theme_problems(theme))

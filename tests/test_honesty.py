@@ -42,6 +42,20 @@ def test_near_duplicate_text_warns_on_the_later_kudos(tmp_path: Path, capsys: py
     assert main(["check", "--source", str(root), "--base", "none", "--strict"]) == 1
 
 
+def test_a_near_duplicate_is_said_beside_other_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """It was only shown once every error was fixed: one more round trip for a pull request."""
+    root = make_wall(tmp_path, people={"ada": {"name": "Ada"}, "grace": {"name": "Grace"}, "lin": {"name": "Lin"}},
+                     kudos={"2024-05-01-ada-on-grace": kudos_md(TEXT),
+                            "2024-06-01-lin-on-grace": kudos_md(TEXT.replace("one,", "one day,"),
+                                                                **{"from": "lin"}, date="2024-06-01"),
+                            "2024-07-01-bad": kudos_md("Thanks.", to="nobody", date="2024-07-01")})
+    assert check(root) == 1
+    err = capsys.readouterr().err
+    assert "2024-07-01-bad.md:3:5: unknown person 'nobody'" in err
+    assert "2024-06-01-lin-on-grace.md:1:1: warning: the text is nearly the same as kudos '2024-05-01-ada-on-grace'" \
+        in err
+
+
 def test_shingles_ignore_case_and_punctuation() -> None:
     assert shingles("One two, THREE four five six") == shingles("one two three four five six!")
     assert near_duplicates([]) == []
