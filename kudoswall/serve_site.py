@@ -171,6 +171,9 @@ class SiteBuilder:
         for path in paths:
             self.cache.entries.pop(path, None)
         try:
+            if not self.root.is_dir():  # renamed away or deleted: its content folder is not what is missing
+                raise ContentError([Problem(SourcePos(str(self.root)), "the wall's folder is gone (renamed, moved or "
+                                            "deleted)", "put it back: serve rebuilds the wall when it returns")])
             if self.config is None or "config" in self._stale:
                 self.config = load_config(self.root)
             if self.theme is None or self._stale & THEME_KINDS:

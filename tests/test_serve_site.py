@@ -246,3 +246,16 @@ def test_everything_is_rebuilt_after_a_failed_config(wall: Path, builder: SiteBu
     # only a content change arrives next; the config must still be read again
     assert builder.rebuild(frozenset({"content"})).errors == []
     assert b"Fixed wall" in render_all(builder.snapshot)["index.html"]
+
+
+def test_a_wall_folder_renamed_away_is_said_to_be_gone_and_rebuilt_when_back(wall: Path,
+                                                                            builder: SiteBuilder) -> None:
+    """It said the content folder did not exist, sending the writer to look in the wrong place."""
+    away = wall.with_name("away")
+    wall.rename(away)
+    result = builder.rebuild(frozenset({"content"}), ("content/kudos/x.md",))
+    assert [(p.pos.path, p.message) for p in result.errors] == [
+        (str(wall), "the wall's folder is gone (renamed, moved or deleted)")]
+    away.rename(wall)
+    assert builder.rebuild().errors == []
+    assert render_all(builder.snapshot) == clean_build(wall)
