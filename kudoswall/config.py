@@ -150,7 +150,7 @@ def load_config(root: Path) -> Config:
             ]
         )
     try:
-        text = decode_source(CONFIG_FILE, path.read_bytes(), 1 << 20)
+        text = decode_source(CONFIG_FILE, path.read_bytes(), 1 << 20, too_large="shorten it: it holds only settings")
         document = parse_yaml(CONFIG_FILE, text)
     except SourceError as exc:
         raise ContentError(exc.problems) from None

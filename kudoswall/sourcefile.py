@@ -84,10 +84,12 @@ _UTF16_32_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32
                   (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
-def decode_source(path: str, data: bytes, max_size: int, size: int = -1) -> str:
+def decode_source(path: str, data: bytes, max_size: int, size: int = -1,
+                  too_large: str = "shorten it, or raise max_file_size in kudoswall.yaml") -> str:
     """UTF-8 text with a tolerated BOM and normalised line endings, or a clear error.
 
-    `size` is the file's size when `data` holds only its first bytes (it was over the limit).
+    `size` is the file's size when `data` holds only its first bytes (it was over the limit);
+    `too_large` the hint when it is over `max_size`.
     """
     size = len(data) if size < 0 else size
     if size > max_size:
@@ -96,7 +98,7 @@ def decode_source(path: str, data: bytes, max_size: int, size: int = -1) -> str:
                 Problem(
                     SourcePos(path),
                     f"file is too large ({size:,} bytes; the limit is {max_size:,})",
-                    "shorten it, or raise max_file_size in kudoswall.yaml",
+                    too_large,
                 )
             ]
         )

@@ -100,7 +100,10 @@ def test_a_whole_number_written_with_a_decimal_point_is_an_integer(tmp_path: Pat
 
 def test_a_fraction_is_refused_where_a_whole_number_is_needed(tmp_path: Path) -> None:
     assert problems_of(tmp_path, "per_page: 2.5\n") == ["kudoswall.yaml:1:11: 'per_page' must be a whole number, "
-                                                        "not a number"]
+                                                        "not 2.5"]
+    # one error, not also "out of range" for what a whole number would have to be
+    assert problems_of(tmp_path, "excerpt_length: 10.5\n") == [
+        "kudoswall.yaml:1:17: 'excerpt_length' must be a whole number, not 10.5"]
 
 
 def test_an_empty_value_means_the_default(tmp_path: Path) -> None:
@@ -171,3 +174,8 @@ def test_a_base_url_with_a_port_and_a_sub_path_is_accepted(tmp_path: Path) -> No
 def test_a_misspelt_nested_key_in_other_case_gets_a_suggestion(tmp_path: Path) -> None:
     (problem,) = problems_of(tmp_path, "markdown:\n  Allow_HTML: true\n")
     assert problem == "kudoswall.yaml:2:3: unknown field 'Allow_HTML' in 'markdown' (did you mean 'allow_html'?)"
+
+
+def test_a_settings_file_over_the_limit_is_not_told_to_raise_a_limit_it_cannot(tmp_path: Path) -> None:
+    (problem,) = problems_of(tmp_path, "# " + "x" * (1 << 20) + "\n")
+    assert problem.endswith("(shorten it: it holds only settings)")

@@ -224,7 +224,7 @@ def test_text_where_a_number_is_expected_is_an_error(tmp_path: Path) -> None:
         load_config(root)
     assert [format_problem(p) for p in caught.value.problems] == [
         "kudoswall.yaml:2:11: 'per_page' must be a whole number, not text",
-        "kudoswall.yaml:3:13: 'feed_limit' must be a whole number, not a number",
+        "kudoswall.yaml:3:13: 'feed_limit' must be a whole number, not an infinite or undefined number",
     ]
 
 

@@ -8,6 +8,7 @@ case quickly; only when it fails does jsonschema walk the document to report eve
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -130,7 +131,10 @@ def validate_document(name: str, document: YamlDocument, limits: FieldLimits = (
         return []
     except fastjsonschema.JsonSchemaException:
         pass
-    errors = _full_validator(name, limits).iter_errors(document.values)
+    errors = list(_full_validator(name, limits).iter_errors(document.values))
+    mistyped = {tuple(error.absolute_path) for error in errors if error.validator == "type"}
+    # a value of the wrong type gets that one error, not also the range its right type would have
+    errors = [error for error in errors if error.validator == "type" or tuple(error.absolute_path) not in mistyped]
     problems = [problem for error in errors for problem in _problems_for(name, document, error)]
     return sorted(problems, key=lambda p: (p.pos, p.message))
 
@@ -172,7 +176,9 @@ def _field_name(path: YamlPath) -> str:
 def _describe_type(value: Any) -> str:
     if isinstance(value, bool):
         return "yes/no"
-    if isinstance(value, int | float):
+    if isinstance(value, float):
+        return f"{value:g}" if math.isfinite(value) else "an infinite or undefined number"
+    if isinstance(value, int):
         return "a number"
     if isinstance(value, str):
         return "text"
