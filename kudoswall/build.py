@@ -329,7 +329,7 @@ def theme_problems(theme: Theme) -> list[Problem]:
     template that does not parse or includes one that is missing, a static file it cannot publish.
     Each is reported once, all in one run."""
     found: dict[tuple[str, str], Problem] = {}
-    written = theme.env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml", ".txt")))
+    written = theme.template_names()
     names = dict.fromkeys([*PAGE_TEMPLATES, *(["search.html"] if theme.config.search else []), *written])
     checks: list[Callable[[], object]] = [partial(theme.template_digest, name) for name in names]
     for check in [*checks, theme.static_files]:

@@ -132,7 +132,7 @@ def _collision(message: str, path: str, *units: OutputUnit) -> Problem:
 def warm_templates(theme: Theme) -> None:
     """Compile the theme's templates in this process, so forked workers inherit them compiled
     instead of each compiling its own (a template compiled already is only looked up)."""
-    for name in theme.env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+    for name in theme.template_names():
         try:
             theme.env.get_template(name)
         except (jinja2.TemplateError, UnicodeDecodeError):

@@ -287,6 +287,12 @@ class Theme:
     def template(self, name: str) -> jinja2.Template:
         return self.env.get_template(name)
 
+    def template_names(self) -> list[str]:
+        """The templates a build may render or check: the wall's and the theme's by their own names
+        (the `theme/` ones are the theme's again, reached only from a wall's template)."""
+        return self.env.list_templates(filter_func=lambda name: name.endswith((".html", ".xml", ".txt"))
+                                       and not name.startswith(f"{THEME_PREFIX}/"))
+
     def template_digest(self, name: str) -> str:
         """Digest of a template and every template it extends, includes, imports or renders through
         the `card`, `cards`, `avatar` and `shared` globals. A page template a custom theme lacks is

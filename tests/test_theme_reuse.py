@@ -109,3 +109,14 @@ def test_a_page_fingerprint_follows_the_templates_its_globals_render(tmp_path: P
         edited = Theme(load_config(wall), theme.directory)
         changed = {name for name in before if edited.template_digest(name) != before[name]}
         assert changed == pages, override
+
+
+def test_templates_are_warmed_once_not_again_under_the_theme_prefix() -> None:
+    """`theme/<name>` lists every theme template a second time: warming compiled each twice."""
+    from kudoswall.incremental import warm_templates
+
+    config = load_config(FIXTURES / "small-wall")
+    theme = Theme(config, resolve_theme_dir(config))
+    warm_templates(theme)
+    compiled = [name for _, name in theme.env.cache or {}]
+    assert "base.html" in compiled and not [name for name in compiled if name.startswith("theme/")]
