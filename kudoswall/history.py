@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
-from .config import Config
-from .errors import UsageError
+from .config import CONFIG_FILE, Config
+from .errors import ContentError, Problem, SourcePos, UsageError
 from .load import KUDOS_DIR
 from .models import Identities, Person
 
@@ -46,6 +46,7 @@ class GitHistory:
     prefix: str  # the wall root's path inside the repository, like "" or "walls/team/"
     files: dict[str, FileHistory] = field(default_factory=dict)  # by path relative to the wall root
     head: str = ""  # the commit this history was read at ("" before the first commit)
+    tracked: frozenset[str] = frozenset()  # kudos files git has at HEAD, by path relative to the wall root
 
 
 def run_git(root: Path, *args: str) -> str | None:
@@ -77,12 +78,22 @@ def load_history(config: Config, with_signatures: bool = False, store: Path | No
     folder = f"{config.content_dir}/{KUDOS_DIR}"
     log = ("log", "--name-status", "-z", "-M", "--no-color", f"--format=%x1e{fields}")
     # a signature's status depends on the keyring too, which no key here covers: those logs are not kept
+    if (run_git(config.root, "rev-parse", "--is-shallow-repository") or "").strip() == "true":
+        raise ContentError([Problem(SourcePos(CONFIG_FILE), "this git checkout is shallow: its history is cut "
+                                    "short, so first-published dates, edits and authors would be wrong, and the "
+                                    "dates recorded in kudoswall.lock for good",
+                                    "fetch the whole history: 'git fetch --unshallow', or actions/checkout "
+                                    "with 'fetch-depth: 0'")])
     head = current_head(config.root)
     output = _kudos_log(config.root, log, folder, None if with_signatures else store, head, keep)
     if output is None:
         return GitHistory(prefix, head=head)  # a checkout without commits yet
     history = parse_log(output, prefix)
     history.head = head
+    # a file git has but whose adding commit the log does not show was added in a merge commit
+    # (the log shows no merge's changes): it must not pass as "not committed yet"
+    listed = run_git(config.root, "ls-tree", "-r", "-z", "--name-only", head, "--", folder) or ""
+    history.tracked = frozenset(path for path in listed.split("\0") if path)
     return history
 
 

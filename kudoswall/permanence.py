@@ -194,7 +194,9 @@ def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, L
     else:
         kudos.history = History(kudos.date, kudos.date, 1, False, "front matter", url, digest)
     writer = wall.people.get(kudos.from_handle)
-    if entry is None or writer is None:
+    if entry is None and git is not None and kudos.source in git.tracked:
+        kudos.verified = "unverified"  # committed, but not by a commit the log shows: a merge's own change
+    elif entry is None or writer is None:
         kudos.verified = "unknown"
     else:
         kudos.verified = "verified" if authored_by(entry, writer) else "unverified"
@@ -209,7 +211,11 @@ def verification_problems(wall: Wall, config: Config, git: GitHistory | None) ->
                         "checkout, so no author can be verified", "run check in a clone of the wall", "warning")]
     for kudos in (*wall.kudos, *wall.pending):
         writer = wall.people[kudos.from_handle].name if kudos.from_handle in wall.people else kudos.from_handle
-        if kudos.verified == "unverified":
+        if kudos.verified == "unverified" and kudos.source not in git.files:
+            problems.append(Problem(kudos.pos("from"), "this kudos was added by a merge commit, which cannot "
+                                    f"show that {writer} wrote it", "the writer must commit it themselves, in a "
+                                    "commit of its own, with an identity listed under 'identities:'"))
+        elif kudos.verified == "unverified":
             entry = git.files[kudos.source]
             problems.append(Problem(kudos.pos("from"), f"the commit that added this kudos ({entry.added_commit[:10]})"
                                     f" was not authored or signed by {writer}", "the writer must commit it "

@@ -249,3 +249,44 @@ def test_check_defaults_to_the_merge_base_with_the_remote_default_branch(
     assert wall.cli("check") == 1  # no --base: the merge base with origin/HEAD
     assert "2024-05-01-ada-on-grace" in capsys.readouterr().err
     assert wall.cli("check", "--base", "none") == 0
+
+
+def test_a_kudos_added_by_a_merge_commit_is_not_taken_for_an_uncommitted_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`git log` shows no merge's own changes: a kudos slipped into a merge passed
+    require_verified_authors as "not committed yet" (a warning)."""
+    wall = History(tmp_path / "wall")
+    config = wall.root / "kudoswall.yaml"
+    config.write_text(config.read_text() + "require_verified_authors: true\n")
+    wall.write("2024-05-01-ada-on-grace", kudos_md("Grace fixed the ledger."))
+    wall.commit("ada's kudos", "ada@example.org")
+    wall.git("checkout", "-q", "-b", "side")
+    (wall.root / "notes.txt").write_text("side\n")
+    wall.commit("side work", "mallory@example.org")
+    wall.git("checkout", "-q", "main")
+    (wall.root / "other.txt").write_text("main\n")
+    wall.commit("main work", "ada@example.org")
+    wall.git("merge", "-q", "--no-ff", "--no-commit", "side", email="mallory@example.org")
+    wall.write("2024-05-02-forged", kudos_md("Words Ada never wrote.", date="2024-05-02"))
+    wall.commit("Merge branch side", "mallory@example.org")
+    assert wall.cli("check", "--base", "none") == 1
+    err = capsys.readouterr().err
+    assert "content/kudos/2024-05-02-forged.md:2:7: this kudos was added by a merge commit" in err
+    assert "2024-05-01-ada-on-grace" not in err
+
+
+def test_a_shallow_clone_is_refused_before_its_cut_history_is_trusted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every kudos older than the cut was "added" by the boundary commit: wrong authors (a false
+    "verified" too) and wrong first-published dates, recorded in the lock for good."""
+    wall = History(tmp_path / "wall")
+    wall.write("2024-05-01-ada-on-grace", kudos_md("Grace fixed the ledger."))
+    wall.commit("kudos", "ada@example.org")
+    (wall.root / "x.txt").write_text("x\n")
+    wall.commit("later", "ada@example.org")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{wall.root}", str(clone)], check=True,
+                   env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"})
+    for command in ("check", "build"):
+        assert main([command, "--source", str(clone)]) == 1
+        assert "kudoswall.yaml: this git checkout is shallow" in capsys.readouterr().err
