@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import cache
 from .config import CONFIG_FILE, Config
-from .errors import ContentError, Problem, SourcePos, UsageError
+from .errors import Problem, SourcePos, UsageError
 from .load import KUDOS_DIR
 from .models import Identities, Person
 
@@ -47,6 +47,14 @@ class GitHistory:
     files: dict[str, FileHistory] = field(default_factory=dict)  # by path relative to the wall root
     head: str = ""  # the commit this history was read at ("" before the first commit)
     tracked: frozenset[str] = frozenset()  # kudos files git has at HEAD, by path relative to the wall root
+    shallow: bool = False  # a shallow clone, whose log is not read (see SHALLOW)
+
+
+SHALLOW = Problem(SourcePos(CONFIG_FILE), "this git checkout is shallow, so its history was not read: dates come "
+                  "from kudoswall.lock and the front matter, and no author is verified (a cut history gives wrong "
+                  "authors and first-published dates)", "fetch the whole history: 'git fetch --unshallow', or "
+                  "actions/checkout with 'fetch-depth: 0'", "warning")
+"""Said by check, and an error there with require_verified_authors."""
 
 
 def run_git(root: Path, *args: str) -> str | None:
@@ -78,13 +86,9 @@ def load_history(config: Config, with_signatures: bool = False, store: Path | No
     folder = f"{config.content_dir}/{KUDOS_DIR}"
     log = ("log", "--name-status", "-z", "-M", "--no-color", f"--format=%x1e{fields}")
     # a signature's status depends on the keyring too, which no key here covers: those logs are not kept
-    if (run_git(config.root, "rev-parse", "--is-shallow-repository") or "").strip() == "true":
-        raise ContentError([Problem(SourcePos(CONFIG_FILE), "this git checkout is shallow: its history is cut "
-                                    "short, so first-published dates, edits and authors would be wrong, and the "
-                                    "dates recorded in kudoswall.lock for good",
-                                    "fetch the whole history: 'git fetch --unshallow', or actions/checkout "
-                                    "with 'fetch-depth: 0'")])
     head = current_head(config.root)
+    if (run_git(config.root, "rev-parse", "--is-shallow-repository") or "").strip() == "true":
+        return GitHistory(prefix, head=head, shallow=True)  # not read: see SHALLOW
     output = _kudos_log(config.root, log, folder, None if with_signatures else store, head, keep)
     if output is None:
         return GitHistory(prefix, head=head)  # a checkout without commits yet

@@ -7,13 +7,13 @@ pages for retracted/hidden kudos and removed people, redirect pages for aliases,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import clock
 from .config import Config
 from .errors import ContentError, Problem, SourcePos
-from .history import GitHistory, authored_by, default_base, file_at, load_history
+from .history import SHALLOW, GitHistory, authored_by, default_base, file_at, load_history
 from .honesty import mark_reciprocal
 from .links import Links, kudos_path, output_file, person_path, skill_path
 from .lockfile import LOCK_FILE, Lock, LockRecord, content_digest, parse_lock, read_lock, recorded_as
@@ -209,6 +209,8 @@ def verification_problems(wall: Wall, config: Config, git: GitHistory | None) ->
     if git is None:
         return [Problem(SourcePos("kudoswall.yaml"), "require_verified_authors is set but this is not a git "
                         "checkout, so no author can be verified", "run check in a clone of the wall", "warning")]
+    if git.shallow:
+        return []  # SHALLOW says it, as an error
     for kudos in (*wall.kudos, *wall.pending):
         writer = wall.people[kudos.from_handle].name if kudos.from_handle in wall.people else kudos.from_handle
         if kudos.verified == "unverified" and kudos.source not in git.files:
@@ -318,6 +320,8 @@ def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock
         base_lock = parse_lock(file_at(config.root, base_ref, LOCK_FILE))
     problems += lock_problems(lock, wall, redirects, base_lock, base_ref or "")
     problems += verification_problems(wall, config, git)
+    if git is not None and git.shallow:
+        problems.append(replace(SHALLOW, severity="error") if config.require_verified_authors else SHALLOW)
     return Permanence(wall, config, lock, git, redirects, problems)
 
 

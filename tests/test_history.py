@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kudoswall.config import Config
-from kudoswall.errors import ContentError, SourcePos
+from kudoswall.errors import SourcePos
 from kudoswall.history import HISTORY_CACHE, FileHistory, authored_by, load_history, parse_log, run_git
 from kudoswall.models import Identities, Person
 
@@ -190,8 +190,8 @@ def test_a_garbled_kept_log_or_other_git_settings_run_the_whole_log(
 
 
 @needs_git
-def test_a_shallow_clone_is_refused_and_read_whole_once_deepened(tmp_path: Path) -> None:
-    """A cut history would give wrong authors and dates (and be kept): refused until it is whole."""
+def test_a_shallow_clone_is_not_read_until_it_is_deepened(tmp_path: Path) -> None:
+    """A cut history would give wrong authors and dates (and be kept): not read until it is whole."""
     origin, store = Repo(tmp_path / "origin"), tmp_path / "cache"
     store.mkdir()
     origin.commit(1, a=TEXT)
@@ -199,9 +199,8 @@ def test_a_shallow_clone_is_refused_and_read_whole_once_deepened(tmp_path: Path)
     clone = tmp_path / "clone"
     origin.git("clone", "-q", "--depth", "1", f"file://{origin.root}", str(clone))
     config = Config(root=clone)
-    with pytest.raises(ContentError) as refused:
-        load_history(config, store=store)
-    assert refused.value.problems[0].message.startswith("this git checkout is shallow")
+    shallow = load_history(config, store=store)
+    assert shallow is not None and shallow.shallow and shallow.files == {}
     origin.git("-C", str(clone), "fetch", "-q", "--unshallow")
     deep = load_history(config, store=store)
     assert deep is not None and deep.files["content/kudos/a.md"].revisions == 2

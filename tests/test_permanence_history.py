@@ -275,10 +275,10 @@ def test_a_kudos_added_by_a_merge_commit_is_not_taken_for_an_uncommitted_one(
     assert "2024-05-01-ada-on-grace" not in err
 
 
-def test_a_shallow_clone_is_refused_before_its_cut_history_is_trusted(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_shallow_clones_cut_history_is_not_trusted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Every kudos older than the cut was "added" by the boundary commit: wrong authors (a false
-    "verified" too) and wrong first-published dates, recorded in the lock for good."""
+    "verified" too) and wrong first-published dates, recorded in the lock for good. Not read: a
+    warning, and an error where authors must be verified."""
     wall = History(tmp_path / "wall")
     wall.write("2024-05-01-ada-on-grace", kudos_md("Grace fixed the ledger."))
     wall.commit("kudos", "ada@example.org")
@@ -287,6 +287,14 @@ def test_a_shallow_clone_is_refused_before_its_cut_history_is_trusted(
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{wall.root}", str(clone)], check=True,
                    env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"})
-    for command in ("check", "build"):
-        assert main([command, "--source", str(clone)]) == 1
-        assert "kudoswall.yaml: this git checkout is shallow" in capsys.readouterr().err
+    assert main(["check", "--source", str(clone), "--base", "none"]) == 0
+    assert "kudoswall.yaml: warning: this git checkout is shallow" in capsys.readouterr().err
+    assert main(["build", "--source", str(clone)]) == 0
+    api = json.loads((clone / "site/kudos.json").read_text())
+    [kudos] = api["kudos"]
+    assert kudos["history"]["source"] == "front matter" and kudos["verified"] == "unknown"
+    config = clone / "kudoswall.yaml"
+    config.write_text(config.read_text() + "require_verified_authors: true\n")
+    capsys.readouterr()
+    assert main(["check", "--source", str(clone), "--base", "none"]) == 1
+    assert "kudoswall.yaml: this git checkout is shallow" in capsys.readouterr().err
