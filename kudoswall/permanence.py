@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import clock
 from .config import Config
-from .errors import ContentError, Problem, SourcePos
+from .errors import ContentError, Problem, SourcePos, UsageError
 from .history import SHALLOW, GitHistory, authored_by, default_base, file_at, load_history
 from .honesty import mark_reciprocal
 from .links import Links, kudos_path, output_file, person_path, skill_path
@@ -329,6 +329,9 @@ def resolve_base(root: Path, requested: str | None) -> str | None:
     """--base REF as given, or the merge base with the remote's default branch ('none' turns it off)."""
     if requested == "none":
         return None
+    if requested is not None and not requested.strip():
+        # `--base "$(git merge-base …)"` whose command failed: comparing with nothing would pass anything
+        raise UsageError("--base is empty (did the command that computes it fail?): give a commit, or --base none")
     return requested or default_base(root)
 
 

@@ -298,3 +298,11 @@ def test_a_shallow_clones_cut_history_is_not_trusted(tmp_path: Path, capsys: pyt
     capsys.readouterr()
     assert main(["check", "--source", str(clone), "--base", "none"]) == 1
     assert "kudoswall.yaml: this git checkout is shallow" in capsys.readouterr().err
+
+
+def test_an_empty_base_is_a_usage_error_not_no_comparison(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The workflow's `--base "$(git merge-base …)"` gives "" when merge-base fails: the lock was then
+    compared with nothing, and a pull request deleting a published record passed."""
+    wall = History(tmp_path / "wall")
+    assert wall.cli("check", "--base", "") == 2
+    assert "--base is empty" in capsys.readouterr().err
