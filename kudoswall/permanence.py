@@ -187,8 +187,7 @@ def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, L
         if config.repo_url else None
     if entry is not None and entry.first and entry.last:
         kudos.history = History(record.published if record else entry.first.date(), entry.last.date(),
-                                entry.revisions, edited or (record is None and entry.revisions > 1), "git", url,
-                                digest)
+                                entry.revisions, edited, "git", url, digest)  # before it is recorded: not published
     elif record is not None:
         kudos.history = History(record.published, record.published, 1, edited, "lock", url, digest)
     else:

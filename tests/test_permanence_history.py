@@ -306,3 +306,19 @@ def test_an_empty_base_is_a_usage_error_not_no_comparison(tmp_path: Path, capsys
     wall = History(tmp_path / "wall")
     assert wall.cli("check", "--base", "") == 2
     assert "--base is empty" in capsys.readouterr().err
+
+
+def test_fixes_committed_before_the_first_build_are_not_edits_after_publication(tmp_path: Path) -> None:
+    """The first build said "edited" (two commits, no lock record yet), the next one, with the record
+    the first wrote, did not: the same content read two ways."""
+    wall = History(tmp_path / "wall")
+    wall.write("2024-05-01-ada-on-grace", kudos_md("Grace fixed the ledgr."))
+    wall.commit("kudos", "ada@example.org")
+    wall.write("2024-05-01-ada-on-grace", kudos_md("Grace fixed the ledger."))
+    wall.commit("typo", "ada@example.org")
+    marks = []
+    for _ in range(2):
+        wall.build()
+        marks.append(by_id(wall.api(), "2024-05-01-ada-on-grace")["history"])
+        wall.commit("lock", "ada@example.org")
+    assert [mark["edited"] for mark in marks] == [False, False]  # type: ignore[index]
