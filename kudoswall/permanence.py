@@ -186,7 +186,10 @@ def annotate_kudos(kudos: Kudos, wall: Wall, config: Config, locked: dict[str, L
     url = f"{config.repo_url.rstrip('/')}/commits/HEAD/{git.prefix if git else ''}{kudos.source}" \
         if config.repo_url else None
     if entry is not None and entry.first and entry.last:
-        kudos.history = History(record.published if record else entry.first.date(), entry.last.date(),
+        # an author date is the committer's to write: not later than today (2099 was kept in the lock)
+        first_day = min(entry.first.date(), clock.today())
+        last_day = max(first_day, min(entry.last.date(), clock.today()))
+        kudos.history = History(record.published if record else first_day, last_day,
                                 entry.revisions, edited, "git", url, digest)  # before it is recorded: not published
     elif record is not None:
         kudos.history = History(record.published, record.published, 1, edited, "lock", url, digest)

@@ -322,3 +322,17 @@ def test_fixes_committed_before_the_first_build_are_not_edits_after_publication(
         marks.append(by_id(wall.api(), "2024-05-01-ada-on-grace")["history"])
         wall.commit("lock", "ada@example.org")
     assert [mark["edited"] for mark in marks] == [False, False]  # type: ignore[index]
+
+
+def test_an_author_date_in_the_future_is_not_taken_as_the_first_published_day(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committer writes the author date: 2099 became "first published 1 January 2099", in the lock for good."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # today is 2025-01-01
+    wall = History(tmp_path / "wall")
+    wall.write("2024-05-01-ada-on-grace", kudos_md("Grace fixed the ledger."))
+    monkeypatch.setenv("GIT_AUTHOR_DATE", "2099-01-01T10:00:00Z")
+    wall.commit("kudos", "ada@example.org")
+    wall.build()
+    history = by_id(wall.api(), "2024-05-01-ada-on-grace")["history"]
+    assert (history["first_published"], history["last_updated"]) == ("2025-01-01", "2025-01-01")  # type: ignore[index]
+    assert '"published": "2025-01-01"' in (wall.root / "kudoswall.lock").read_text()
