@@ -70,6 +70,22 @@ def run_git(root: Path, *args: str) -> str | None:
     return completed.stdout.decode("utf-8", "surrogateescape")
 
 
+def git_refusal(root: Path) -> str | None:
+    """Why git will not read the checkout `root` is in ('dubious ownership', a broken repository),
+    or None when it does or `root` is in none: history is then not read, which must be said."""
+    if shutil.which("git") is None:
+        return None
+    try:
+        done = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True,
+                              check=False, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    if done.returncode == 0 or not said or "not a git repository" in said[0]:
+        return None
+    return said[0].removeprefix("fatal: ")
+
+
 def git_prefix(root: Path) -> str | None:
     output = run_git(root, "rev-parse", "--show-prefix")
     return None if output is None else output.strip()

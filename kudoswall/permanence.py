@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import clock
-from .config import Config
+from .config import CONFIG_FILE, Config
 from .errors import ContentError, Problem, SourcePos, UsageError
-from .history import SHALLOW, GitHistory, authored_by, default_base, file_at, load_history
+from .history import SHALLOW, GitHistory, authored_by, default_base, file_at, git_refusal, load_history
 from .honesty import mark_reciprocal
 from .links import Links, kudos_path, output_file, person_path, skill_path
 from .lockfile import LOCK_FILE, Lock, LockRecord, content_digest, parse_lock, read_lock, recorded_as
@@ -324,6 +324,12 @@ def evaluate(wall: Wall, config: Config, base_ref: str | None = None, lock: Lock
     problems += verification_problems(wall, config, git)
     if git is not None and git.shallow:
         problems.append(replace(SHALLOW, severity="error") if config.require_verified_authors else SHALLOW)
+    elif git is None and (refusal := git_refusal(config.root)):
+        problems = [p for p in problems if "this is not a git checkout" not in p.message]  # it is one git refuses
+        problems.append(Problem(SourcePos(CONFIG_FILE), f"git did not read this checkout's history: {refusal}",
+                                "fix what git says (run git status here); until then dates come from the lock "
+                                "and front matter and no author is verified",
+                                "error" if config.require_verified_authors else "warning"))
     return Permanence(wall, config, lock, git, redirects, problems)
 
 

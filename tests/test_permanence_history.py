@@ -336,3 +336,22 @@ def test_an_author_date_in_the_future_is_not_taken_as_the_first_published_day(
     history = by_id(wall.api(), "2024-05-01-ada-on-grace")["history"]
     assert (history["first_published"], history["last_updated"]) == ("2025-01-01", "2025-01-01")  # type: ignore[index]
     assert '"published": "2025-01-01"' in (wall.root / "kudoswall.lock").read_text()
+
+
+def test_a_checkout_git_refuses_to_read_is_said_not_taken_for_no_checkout(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """git's "dubious ownership" (a CI container's user) read as "not a git checkout": a warning
+    that sent the maintainer the wrong way, and no verification at all."""
+    wall = History(tmp_path / "wall")
+    config = wall.root / "kudoswall.yaml"
+    config.write_text(config.read_text() + "require_verified_authors: true\n")
+    try:  # owned by someone else: git refuses it ("dubious ownership"), as in many CI containers
+        for folder in (wall.root, wall.root / ".git"):
+            os.chown(folder, os.getuid() + 4242, os.getgid())
+    except PermissionError:
+        pytest.skip("needs to own files as another user (root)")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)  # no safe.directory of the machine's
+    assert wall.cli("check", "--base", "none") == 1
+    err = capsys.readouterr().err
+    assert "kudoswall.yaml: git did not read this checkout's history: " in err
+    assert "not a git checkout" not in err
