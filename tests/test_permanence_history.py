@@ -351,6 +351,7 @@ def test_a_checkout_git_refuses_to_read_is_said_not_taken_for_no_checkout(
     except PermissionError:
         pytest.skip("needs to own files as another user (root)")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)  # no safe.directory of the machine's
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     assert wall.cli("check", "--base", "none") == 1
     err = capsys.readouterr().err
     assert "kudoswall.yaml: git did not read this checkout's history: " in err
